@@ -1,0 +1,2 @@
+export { labelCounts, meanDigitRows, meanDigitSpec } from "./summary";
+export { trainSoftmax, type SoftmaxResult } from "./softmax";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { registerCpuFallbacks } from "./cpu-fallback";
-import { registerWasmSlice } from "./kernels/wasm-slice";
+import { registerWasmTrainingKernels } from "./kernels";
 
 /**
  * The one place that picks the TensorFlow.js backend; the rest of the code just uses `tf`.
@@ -47,10 +47,10 @@ async function choose(): Promise<BackendInfo> {
       require("@tensorflow/tfjs-backend-wasm");
       if (await tf.setBackend("wasm")) {
         await tf.ready();
-        registerWasmSlice();
         const fallbackKernels = registerCpuFallbacks("wasm");
+        const fastKernels = registerWasmTrainingKernels();
         const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-        return { name: "wasm", detail: `wasm${simd ? " (simd)" : ""}`, fallbackKernels };
+        return { name: "wasm", detail: `wasm${simd ? " (simd)" : ""}`, fallbackKernels: fallbackKernels.filter((k) => !fastKernels.includes(k)) };
       }
     } catch (e) {
       if (forced) throw e;

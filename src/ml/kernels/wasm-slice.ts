@@ -1,9 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-
-type WasmBackend = tf.KernelBackend & {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-};
+import { overrideWasmKernel, type KernelArgs, type WasmBackend } from "./wasm-heap";
 
 /**
  * Slice for the wasm backend that reads its input through a view of the wasm heap. The stock kernel
@@ -11,25 +7,15 @@ type WasmBackend = tf.KernelBackend & {
  * from a 60,000-row tensor then costs a 188 MB copy, and batching in model.fit/predict crawls.
  */
 export function registerWasmSlice(): void {
-  const stock = tf.getKernel("Slice", "wasm");
-  if (!stock) return;
-  tf.unregisterKernel("Slice", "wasm");
-  tf.registerKernel({
-    kernelName: "Slice",
-    backendName: "wasm",
-    kernelFunc: (args) => {
-      const { inputs, attrs } = args;
-      const x = inputs.x as tf.TensorInfo;
-      if (x.dtype === "string") return stock.kernelFunc(args);
-      const backend = args.backend as WasmBackend;
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs!.begin as number[], attrs!.size as number[]);
-      // Allocate first: growing the heap detaches earlier views.
-      const out = backend.makeOutput(size, x.dtype);
-      const outVals = backend.typedArrayFromHeap(out);
-      const xVals = backend.typedArrayFromHeap(x);
-      copySlice(xVals, x.shape, begin, size, outVals);
-      return out;
-    },
+  overrideWasmKernel("Slice", (previous) => (args: KernelArgs) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return previous(args);
+    const backend = args.backend as WasmBackend;
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs!.begin as number[], args.attrs!.size as number[]);
+    // Allocate first: growing the heap detaches earlier views.
+    const out = backend.makeOutput(size, x.dtype);
+    copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+    return out;
   });
 }
 

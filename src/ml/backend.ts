@@ -20,11 +20,12 @@ export interface BackendInfo {
 
 let chosen: Promise<BackendInfo> | undefined;
 
-export function initBackend(): Promise<BackendInfo> {
+/** Picks the backend once per thread and logs the choice (unless quiet: worker threads). */
+export function initBackend(options: { quiet?: boolean } = {}): Promise<BackendInfo> {
   chosen ??= choose().then((info) => {
     quietCpuBanner();
     const extra = info.fallbackKernels.length ? `; ${info.fallbackKernels.length} kernels via cpu fallback` : "";
-    console.log(`[ml] TensorFlow.js backend: ${info.detail}${extra}`);
+    if (!options.quiet) console.log(`[ml] TensorFlow.js backend: ${info.detail}${extra}`);
     return info;
   });
   return chosen;

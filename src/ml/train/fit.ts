@@ -1,0 +1,231 @@
+import * as tf from "@tensorflow/tfjs";
+import * as os from "node:os";
+import { UserError } from "../../errors";
+import { permutation } from "../../util/random";
+import { initBackend } from "../backend";
+import { checkSamples, count, gatherRows, shareSamples, type Samples } from "./data";
+import { WorkerPool } from "./pool";
+import type { WorkerInit } from "./protocol";
+import { Replica } from "./replica";
+
+export interface FitOptions {
+  /** Seeds the order of the training rows in each epoch (the model arrives already initialised). */
+  seed: number;
+  batchSize: number;
+  epochs: number;
+  classes: number;
+  learningRate?: number;
+  validation?: Samples;
+  /** Stop when validation loss has not improved by minDelta for `patience` epochs; keep the best weights. */
+  earlyStopping?: { patience: number; minDelta?: number };
+  /** Worker threads for data-parallel training; 1 trains in this thread. Default: one per core on wasm/cpu, 1 on native TensorFlow. */
+  workers?: number;
+  /** One line per epoch on the console (default true). */
+  verbose?: boolean;
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Training images per second in this epoch (steps only, not evaluation). */
+  imagesPerSecond: number;
+  seconds: number;
+  /** Tensors alive at the end of the epoch, in this thread or summed over the worker threads (leak check). */
+  tensors: number;
+}
+
+export interface FitResult {
+  history: EpochLog[];
+  /** Epoch whose weights the model holds at the end (the best one under early stopping). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  workers: number;
+  backend: string;
+}
+
+/** What the epoch loop needs from an engine: one optimizer step over rows of the epoch order, evaluation, weights. */
+interface Engine {
+  step(order: Int32Array, start: number, count: number): Promise<number>;
+  evaluate(v: Samples): Promise<{ loss: number; accuracy: number }>;
+  weights(): Promise<Float32Array[]>;
+  tensors(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Trains in this thread on the model itself. */
+class InProcess implements Engine {
+  private readonly grads: Float32Array;
+  constructor(
+    private readonly replica: Replica,
+    private readonly train: Samples,
+  ) {
+    this.grads = new Float32Array(replica.parameterCount);
+  }
+  async step(order: Int32Array, start: number, n: number): Promise<number> {
+    const b = gatherRows(this.train, order, start, n);
+    const loss = this.replica.gradients(b.x, b.y, this.train.shape, this.grads);
+    this.replica.apply(this.grads);
+    return loss;
+  }
+  async evaluate(v: Samples) {
+    const { lossSum, correct } = this.replica.evaluate(v.x, v.y, v.shape, 0, count(v));
+    return { loss: lossSum / count(v), accuracy: correct / count(v) };
+  }
+  async weights() {
+    return this.replica.weights();
+  }
+  async tensors() {
+    return tf.memory().numTensors;
+  }
+  async close() {
+    this.replica.dispose();
+  }
+}
+
+/** Splits [start, start+n) into k contiguous shards (some empty when n < k). */
+function shards(start: number, n: number, k: number): { start: number; count: number }[] {
+  return Array.from({ length: k }, (_, i) => {
+    const a = Math.floor((n * i) / k);
+    const b = Math.floor((n * (i + 1)) / k);
+    return { start: start + a, count: b - a };
+  });
+}
+
+/**
+ * Data-parallel training: every worker thread holds a replica; each step, every worker computes the
+ * gradient of its shard of the batch, the main thread averages them weighted by shard size (the gradient
+ * of the whole batch's mean loss) and every replica applies that same average, so all stay identical.
+ */
+class DataParallel implements Engine {
+  private constructor(
+    private readonly pool: WorkerPool,
+    private readonly order: Int32Array,
+    private readonly gradients: Float32Array,
+    private readonly p: number,
+  ) {}
+
+  static async start(model: tf.LayersModel, train: Samples, validation: Samples | undefined, k: number, o: { classes: number; learningRate: number }) {
+    const order = new Int32Array(new SharedArrayBuffer(count(train) * 4));
+    const p = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
+    const gradients = new Float32Array(new SharedArrayBuffer((k + 1) * p * 4));
+    const modelJson = JSON.stringify(model.toJSON(null, false));
+    const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+    const sharedTrain = shareSamples(train);
+    const sharedVal = validation ? shareSamples(validation) : undefined;
+    const inits: WorkerInit[] = Array.from({ length: k }, (_, slot) => ({ modelJson, weights, classes: o.classes, learningRate: o.learningRate, train: sharedTrain, validation: sharedVal, order, gradients, slot }));
+    const pool = new WorkerPool(inits);
+    try {
+      const ready = await Promise.all(inits.map((_, i) => pool.next(i, "ready")));
+      if (ready.some((r) => r.parameterCount !== p)) throw new Error("worker replicas disagree on the parameter count");
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return new DataParallel(pool, order, gradients, p);
+  }
+
+  async step(order: Int32Array, start: number, n: number): Promise<number> {
+    if (order !== this.order) this.order.set(order);
+    const parts = shards(start, n, this.pool.size);
+    const busy = parts.map((s, i) => ({ ...s, i })).filter((s) => s.count > 0);
+    const replies = await Promise.all(busy.map((s) => this.pool.request(s.i, { cmd: "step", start: s.start, count: s.count })));
+    const avg = this.gradients.subarray(this.pool.size * this.p);
+    avg.fill(0);
+    let loss = 0;
+    busy.forEach((s, j) => {
+      const w = s.count / n;
+      const g = this.gradients.subarray(s.i * this.p, (s.i + 1) * this.p);
+      for (let q = 0; q < this.p; q++) avg[q] += w * g[q];
+      loss += w * replies[j].loss;
+    });
+    await this.pool.all(() => ({ cmd: "apply" }));
+    return loss;
+  }
+
+  async evaluate(v: Samples) {
+    const parts = shards(0, count(v), this.pool.size);
+    const r = await Promise.all(parts.map((s, i) => (s.count ? this.pool.request(i, { cmd: "evaluate", start: s.start, count: s.count }) : { lossSum: 0, correct: 0 })));
+    const total = count(v);
+    return { loss: r.reduce((a, x) => a + x.lossSum, 0) / total, accuracy: r.reduce((a, x) => a + x.correct, 0) / total };
+  }
+
+  async weights() {
+    return (await this.pool.request(0, { cmd: "weights" })).weights;
+  }
+
+  async tensors() {
+    return (await this.pool.all(() => ({ cmd: "tensors" }))).reduce((a, r) => a + r.numTensors, 0);
+  }
+
+  close() {
+    return this.pool.close();
+  }
+}
+
+function setWeights(model: tf.LayersModel, values: Float32Array[]): void {
+  const shapes = model.getWeights().map((w) => w.shape);
+  const tensors = values.map((v, i) => tf.tensor(v, shapes[i]));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+const fmt = (v: number | undefined, d = 4) => (v === undefined ? "" : v.toFixed(d));
+
+/**
+ * Trains a model that maps inputs to logits, with softmax cross-entropy and Adam, on integer labels.
+ * The model ends with the trained weights (the best epoch's under early stopping).
+ */
+export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions): Promise<FitResult> {
+  const backend = await initBackend();
+  checkSamples(train, o.classes, "training data");
+  if (o.validation) checkSamples(o.validation, o.classes, "validation data");
+  if (!(o.batchSize >= 1 && o.epochs >= 1)) throw new UserError(`batchSize and epochs must be at least 1 (got ${o.batchSize}, ${o.epochs})`);
+  if (o.earlyStopping && !o.validation) throw new UserError("early stopping needs validation data");
+  const k = o.workers ?? (backend.name === "tensorflow" ? 1 : Math.max(1, os.availableParallelism()));
+  const learningRate = o.learningRate ?? 1e-3;
+  const verbose = o.verbose ?? true;
+  const n = count(train);
+
+  const engine: Engine =
+    k === 1 ? new InProcess(new Replica(model, o.classes, learningRate), train) : await DataParallel.start(model, train, o.validation, k, { classes: o.classes, learningRate });
+  const history: EpochLog[] = [];
+  let best = { loss: Infinity, epoch: 0, weights: null as Float32Array[] | null };
+  let stoppedEarly = false;
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const t0 = performance.now();
+      const order = Int32Array.from(permutation(n, o.seed * 100003 + epoch));
+      let lossSum = 0;
+      for (let start = 0; start < n; start += o.batchSize) {
+        const m = Math.min(o.batchSize, n - start);
+        lossSum += (await engine.step(order, start, m)) * m;
+      }
+      const stepSeconds = (performance.now() - t0) / 1000;
+      const val = o.validation ? await engine.evaluate(o.validation) : undefined;
+      const log: EpochLog = { epoch, loss: lossSum / n, valLoss: val?.loss, valAccuracy: val?.accuracy, imagesPerSecond: n / stepSeconds, seconds: (performance.now() - t0) / 1000, tensors: await engine.tensors() };
+      history.push(log);
+      if (verbose) {
+        const v = val ? `  val_loss ${fmt(val.loss)}  val_acc ${fmt(val.accuracy)}` : "";
+        console.log(`epoch ${epoch}/${o.epochs}  loss ${fmt(log.loss)}${v}  ${Math.round(log.imagesPerSecond).toLocaleString("en-US")} img/s  ${log.seconds.toFixed(1)} s`);
+      }
+      o.onEpoch?.(log);
+      if (o.earlyStopping && val) {
+        if (val.loss < best.loss - (o.earlyStopping.minDelta ?? 0)) best = { loss: val.loss, epoch, weights: await engine.weights() };
+        else if (epoch - best.epoch >= o.earlyStopping.patience) {
+          stoppedEarly = true;
+          if (verbose) console.log(`early stop: no val_loss improvement for ${o.earlyStopping.patience} epochs; keeping epoch ${best.epoch}`);
+          break;
+        }
+      }
+    }
+    if (best.weights) setWeights(model, best.weights);
+    else if (engine instanceof DataParallel) setWeights(model, await engine.weights());
+  } finally {
+    await engine.close();
+  }
+  return { history, bestEpoch: best.weights ? best.epoch : history.length, stoppedEarly, workers: k, backend: backend.detail };
+}
+

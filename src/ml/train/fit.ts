@@ -229,3 +229,21 @@ export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions):
   return { history, bestEpoch: best.weights ? best.epoch : history.length, stoppedEarly, workers: k, backend: backend.detail };
 }
 
+
+/**
+ * Loss and top-1 accuracy of a logits model on samples, spread over worker threads like fit()
+ * (default: one per core on wasm/cpu). Also what the benchmark times as inference.
+ */
+export async function evaluate(model: tf.LayersModel, data: Samples, o: { classes: number; workers?: number }): Promise<{ loss: number; accuracy: number; seconds: number }> {
+  const backend = await initBackend();
+  checkSamples(data, o.classes, "evaluation data");
+  const k = o.workers ?? (backend.name === "tensorflow" ? 1 : Math.max(1, os.availableParallelism()));
+  const engine: Engine = k === 1 ? new InProcess(new Replica(model, o.classes, 0), data) : await DataParallel.start(model, data, data, k, { classes: o.classes, learningRate: 0 });
+  try {
+    const t0 = performance.now();
+    const r = await engine.evaluate(data);
+    return { ...r, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await engine.close();
+  }
+}

@@ -10,6 +10,7 @@ import { loadMnist, sliceSplit, type MnistSplit } from "../src/data";
 import { runMain } from "../src/errors";
 import { initBackend } from "../src/ml";
 import { referenceCnn } from "../src/ml/models";
+import { OnnxClassifier } from "../src/ml/onnx";
 import { evaluate, fit, type Samples } from "../src/ml/train";
 
 const PYTORCH_TRAIN_IMAGES_PER_S = 3000;
@@ -21,10 +22,28 @@ function samples(s: MnistSplit): Samples {
 interface Row {
   path: string;
   images: number;
-  train: number;
+  train: number | null;
   inference: number;
   accuracy: number;
 }
+
+/** The trained model exported to ONNX and run by ONNX Runtime (native kernels, all cores): inference only. */
+async function measureOnnx(model: tf.Sequential, test: Samples, images: number): Promise<Row> {
+  const clf = await OnnxClassifier.fromModel(model);
+  try {
+    await clf.logits(test.x.subarray(0, 1024 * 784)); // warm-up
+    const t0 = performance.now();
+    const pred = await clf.predict(test.x, 10);
+    const seconds = (performance.now() - t0) / 1000;
+    let correct = 0;
+    pred.forEach((p, i) => (correct += p === test.y[i] ? 1 : 0));
+    return { path: "onnxruntime-node, exported model (inference)", images, train: null, inference: test.y.length / seconds, accuracy: correct / test.y.length };
+  } finally {
+    await clf.release();
+  }
+}
+
+let lastModel: tf.Sequential | null = null;
 
 async function measure(path: string, backend: string, workers: number, train: Samples, test: Samples, epochs: number): Promise<Row> {
   await tf.setBackend(backend);
@@ -34,7 +53,8 @@ async function measure(path: string, backend: string, workers: number, train: Sa
   // Steady state: the last epoch (the first includes warm-up: compiling wasm, packing weights, worker start).
   const trainRate = r.history[r.history.length - 1].imagesPerSecond;
   const e = await evaluate(model, test, { classes: 10, workers });
-  model.dispose();
+  lastModel?.dispose();
+  lastModel = model;
   return { path, images: train.y.length, train: trainRate, inference: test.y.length / e.seconds, accuracy: e.accuracy };
 }
 
@@ -52,6 +72,7 @@ async function main(): Promise<void> {
     rows.push(await measure("wasm, 1 thread", "wasm", 1, train, test, 2));
     rows.push(await measure(`wasm, data-parallel x${cores} worker threads`, "wasm", cores, train, test, 2));
   }
+  rows.push(await measureOnnx(lastModel!, test, train.y.length));
   // The pure-JS cpu backend is two orders of magnitude slower: a small slice, one epoch.
   rows.push(await measure("cpu (pure JS), 1 thread", "cpu", 1, samples(sliceSplit(m.train, 0, cpuImages)), samples(sliceSplit(m.test, 0, 1000)), 1));
 
@@ -60,8 +81,8 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       r.path.padEnd(44) +
-        Math.round(r.train).toLocaleString("en-US").padStart(12) +
-        `${(r.train / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x`.padStart(19) +
+        (r.train === null ? "-" : Math.round(r.train).toLocaleString("en-US")).padStart(12) +
+        (r.train === null ? "-" : `${(r.train / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x`).padStart(19) +
         Math.round(r.inference).toLocaleString("en-US").padStart(17) +
         `  ${r.accuracy.toFixed(4)}${r.images < 10000 ? ` (trained on ${r.images})` : ""}`,
     );

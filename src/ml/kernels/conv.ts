@@ -85,9 +85,12 @@ function backpropInput(previous: tf.KernelFunc): tf.KernelFunc {
 }
 
 /**
- * dW = im2col(x)^T . dy, with the transposed patch matrix [KH*KW*C, N*OH*OW] built on the heap. The big
- * matrix must be the left operand: the wasm matrix multiply repacks its right operand on every call
- * (cheap for dy, three times dearer for the patches), and its transposed variants are slower still.
+ * dW = im2col(x)^T . dy, on the wasm backend's matrix multiply. That kernel packs its right operand anew
+ * on every call (XNNPACK caches packed operands by tensor, and these are fresh each step), at a cost of
+ * ~10 ns per element, so the smaller of the two [M, .] matrices goes on the right:
+ * - K = KH*KW*C >= F (e.g. 3x3x32 -> 64): dW = cols^T[K,M] . dy[M,F], the transposed patch matrix built
+ *   from channel planes of x;
+ * - K < F (e.g. the first layer, 3x3x1 -> 32): dW^T = dy^T[F,M] . cols[M,K], then a small transpose.
  */
 function backpropFilter(previous: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
@@ -96,44 +99,89 @@ function backpropFilter(previous: tf.KernelFunc): tf.KernelFunc {
     const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     if (a.dataFormat !== "NHWC" || x.dtype !== "float32") return previous(args);
     const info = convInfo(x.shape, a.filterShape, a);
-    const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: f } = info;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const { top, left } = info.padInfo;
-    const k = kh * kw * c;
-    const m = nb * oh * ow;
-    // Channel planes first ([C,N,H,W], one C++ transpose), so each patch row copies contiguous runs.
-    const planes = callWasm("Transpose", backend, { x }, { perm: [3, 0, 1, 2] });
-    const cols = backend.makeOutput([1, k, m], "float32");
-    {
-      const xv = backend.typedArrayFromHeap(planes);
-      const cv = backend.typedArrayFromHeap(cols);
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++) {
-          // Output columns q whose input column q*sw + j - left lies inside the image.
-          const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
-          const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 - j + left) / sw) + 1));
-          for (let ci = 0; ci < c; ci++) {
-            let o = ((i * kw + j) * c + ci) * m;
-            for (let n = 0; n < nb; n++)
-              for (let r = 0; r < oh; r++, o += ow) {
-                const ih = r * sh + i - top;
-                if (ih < 0 || ih >= h) {
-                  cv.fill(0, o, o + ow);
-                  continue;
-                }
-                const src = ((ci * nb + n) * h + ih) * w + j - left;
-                for (let q = 0; q < q0; q++) cv[o + q] = 0;
-                for (let q = q0; q < q1; q++) cv[o + q] = xv[src + q * sw];
-                for (let q = q1; q < ow; q++) cv[o + q] = 0;
-              }
-          }
-        }
+    const k = info.filterHeight * info.filterWidth * info.inChannels;
+    const m = info.batchSize * info.outHeight * info.outWidth;
+    const f = info.outChannels;
+    if (k < f) {
+      const cols = patchRows(backend, x, info, m, k);
+      const dyT = callWasm("Transpose", backend, { x: view(dy, [m, f]) }, { perm: [1, 0] });
+      const prod = callWasm("BatchMatMul", backend, { a: view(dyT, [1, f, m]), b: cols }, { transposeA: false, transposeB: false });
+      backend.disposeData(cols.dataId);
+      backend.disposeData(dyT.dataId);
+      const out = callWasm("Transpose", backend, { x: view(prod, [f, k]) }, { perm: [1, 0] });
+      backend.disposeData(prod.dataId);
+      return reshapeOutput(backend, out, a.filterShape);
     }
-    backend.disposeData(planes.dataId);
+    const cols = patchColumns(backend, x, info, m, k);
     const out = callWasm("BatchMatMul", backend, { a: cols, b: view(dy, [1, m, f]) }, { transposeA: false, transposeB: false });
     backend.disposeData(cols.dataId);
     return reshapeOutput(backend, out, a.filterShape);
   };
+}
+
+/** im2col: [1, M, K], one row per output position, each a run of contiguous channel copies. */
+function patchRows(backend: WasmBackend, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, m: number, k: number): tf.TensorInfo {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const cols = backend.makeOutput([1, m, k], "float32");
+  const xv = backend.typedArrayFromHeap(x);
+  const cv = backend.typedArrayFromHeap(cols);
+  let o = 0;
+  for (let n = 0; n < nb; n++)
+    for (let r = 0; r < oh; r++)
+      for (let q = 0; q < ow; q++)
+        for (let i = 0; i < kh; i++) {
+          const ih = r * sh + i - top;
+          for (let j = 0; j < kw; j++) {
+            const iw = q * sw + j - left;
+            if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
+              cv.fill(0, o, o + c);
+              o += c;
+              continue;
+            }
+            let src = ((n * h + ih) * w + iw) * c;
+            for (let ci = 0; ci < c; ci++) cv[o++] = xv[src++];
+          }
+        }
+  return cols;
+}
+
+/**
+ * Transposed im2col: [1, K, M], one row per filter tap and input channel. Built from channel planes of x
+ * ([C,N,H,W], one C++ transpose), so each row copies contiguous runs.
+ */
+function patchColumns(backend: WasmBackend, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, m: number, k: number): tf.TensorInfo {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const planes = callWasm("Transpose", backend, { x }, { perm: [3, 0, 1, 2] });
+  const cols = backend.makeOutput([1, k, m], "float32");
+  const xv = backend.typedArrayFromHeap(planes);
+  const cv = backend.typedArrayFromHeap(cols);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      // Output columns q whose input column q*sw + j - left lies inside the image.
+      const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
+      const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 - j + left) / sw) + 1));
+      for (let ci = 0; ci < c; ci++) {
+        let o = ((i * kw + j) * c + ci) * m;
+        for (let n = 0; n < nb; n++)
+          for (let r = 0; r < oh; r++, o += ow) {
+            const ih = r * sh + i - top;
+            if (ih < 0 || ih >= h) {
+              cv.fill(0, o, o + ow);
+              continue;
+            }
+            const src = ((ci * nb + n) * h + ih) * w + j - left;
+            for (let q = 0; q < q0; q++) cv[o + q] = 0;
+            for (let q = q0; q < q1; q++) cv[o + q] = xv[src + q * sw];
+            for (let q = q1; q < ow; q++) cv[o + q] = 0;
+          }
+      }
+    }
+  backend.disposeData(planes.dataId);
+  return cols;
 }
 
 /**

@@ -22,6 +22,10 @@ function maxPoolGrad(previous: tf.KernelFunc): tf.KernelFunc {
     const x = backend.typedArrayFromHeap(input);
     const y = backend.typedArrayFromHeap(output);
     const g = backend.typedArrayFromHeap(dy);
+    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && oh * 2 <= h && ow * 2 <= w) {
+      tiled2x2(x, y, g, dx, nb, h, w, c, oh, ow);
+      return out;
+    }
     dx.fill(0);
     const window = new Int32Array(fh * fw); // offsets of the window's in-bounds positions, in scan order
     for (let n = 0; n < nb; n++)
@@ -51,6 +55,40 @@ function maxPoolGrad(previous: tf.KernelFunc): tf.KernelFunc {
         }
     return out;
   };
+}
+
+/**
+ * The common 2x2, stride-2, unpadded pooling: windows tile the input without overlap, so each of the four
+ * positions is written exactly once (gradient or zero) and nothing needs clearing or accumulating.
+ */
+function tiled2x2(x: Float32Array | Int32Array | Uint8Array, y: ArrayLike<number>, g: ArrayLike<number>, dx: Float32Array | Int32Array | Uint8Array, nb: number, h: number, w: number, c: number, oh: number, ow: number): void {
+  if (h % 2 || w % 2) dx.fill(0); // the row or column no window covers
+  const row = w * c;
+  for (let n = 0; n < nb; n++)
+    for (let r = 0; r < oh; r++)
+      for (let q = 0; q < ow; q++) {
+        const p00 = ((n * h + 2 * r) * w + 2 * q) * c;
+        const p01 = p00 + c;
+        const p10 = p00 + row;
+        const p11 = p10 + c;
+        const o = ((n * oh + r) * ow + q) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const max = y[o + ch];
+          const grad = max === -Infinity ? 0 : g[o + ch]; // nothing beats -Infinity on cpu: no gradient
+          let a = 0;
+          let b = 0;
+          let d = 0;
+          let e = 0;
+          if (x[p00 + ch] === max) a = grad;
+          else if (x[p01 + ch] === max) b = grad;
+          else if (x[p10 + ch] === max) d = grad;
+          else if (x[p11 + ch] === max) e = grad;
+          dx[p00 + ch] = a;
+          dx[p01 + ch] = b;
+          dx[p10 + ch] = d;
+          dx[p11 + ch] = e;
+        }
+      }
 }
 
 /**

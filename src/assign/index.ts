@@ -1,0 +1,1 @@
+export { lapjv, solveAssignment, type Assignment, type AssignOptions } from "./lapjv";

@@ -1,0 +1,245 @@
+import { UserError } from "../errors";
+
+/** A one-to-one assignment: row i gets column rowToCol[i] (-1 when there are more rows than columns). */
+export interface Assignment {
+  rowToCol: Int32Array;
+  colToRow: Int32Array;
+  /** Sum of the (original, un-negated) scores or costs of the assigned pairs. */
+  total: number;
+}
+
+export interface AssignOptions {
+  /** Maximise the total instead of minimising it (scores instead of costs). */
+  maximize?: boolean;
+}
+
+/**
+ * Optimal one-to-one assignment on a dense rows x cols matrix (row-major), by Jonker and Volgenant's
+ * algorithm (LAPJV, 1987): column reduction, reduction transfer, two rounds of augmenting row reduction,
+ * then a shortest augmenting path for each row still free. Written here because no maintained npm package
+ * solves a dense 10,000 x 10,000 problem in seconds. Entries of +Infinity (or -Infinity when maximising)
+ * are forbidden pairs; NaN is rejected. Rectangular matrices: every row (or every column, whichever is
+ * fewer) is assigned.
+ */
+export function solveAssignment(matrix: ArrayLike<number>, rows: number, cols: number, options: AssignOptions = {}): Assignment {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw new UserError(`bad matrix size ${rows} x ${cols}`);
+  if (matrix.length !== rows * cols) throw new UserError(`matrix has ${matrix.length} entries, expected ${rows} x ${cols} = ${rows * cols}`);
+  const sign = options.maximize ? -1 : 1;
+  const forbiddenValue = options.maximize ? -Infinity : Infinity;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < matrix.length; k++) {
+    const v = matrix[k];
+    if (Number.isNaN(v)) throw new UserError(`NaN at row ${Math.floor(k / cols)}, column ${k % cols} of the ${rows} x ${cols} matrix`);
+    if (v === forbiddenValue) continue;
+    if (!Number.isFinite(v)) throw new UserError(`${v} at row ${Math.floor(k / cols)}, column ${k % cols}: only ${forbiddenValue} marks a forbidden pair`);
+    const c = sign * v;
+    if (c < lo) lo = c;
+    if (c > hi) hi = c;
+  }
+  const n = Math.max(rows, cols);
+  const rowToCol = new Int32Array(rows).fill(-1);
+  const colToRow = new Int32Array(cols).fill(-1);
+  if (rows === 0 || cols === 0) return { rowToCol, colToRow, total: 0 };
+  if (lo === Infinity) throw new UserError("no feasible assignment: every pair is forbidden");
+  // Costs shifted to start at 0; forbidden pairs cost more than any assignment of allowed pairs can.
+  const big = (hi - lo + 1) * (n + 1);
+  // Stored at the input's precision: Float32 input halves the memory traffic of the scans that dominate.
+  // Prices and distances are always Float64.
+  const cost = matrix instanceof Float32Array ? new Float32Array(n * n) : new Float64Array(n * n);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const v = matrix[i * cols + j];
+      cost[i * n + j] = v === forbiddenValue ? big : sign * v - lo;
+    }
+    // Padding columns (rows > cols) cost 0: rows assigned there stay unassigned.
+  }
+  // Padding rows (cols > rows) cost 0 everywhere.
+  const { rowToCol: x } = lapjv(cost, n);
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    const j = x[i];
+    if (j >= cols) continue;
+    const v = matrix[i * cols + j];
+    if (v === forbiddenValue) throw new UserError(`no feasible assignment: row ${i} can only be matched through a forbidden pair`);
+    rowToCol[i] = j;
+    colToRow[j] = i;
+    total += v;
+  }
+  return { rowToCol, colToRow, total };
+}
+
+/**
+ * LAPJV on a square n x n cost matrix (row-major, finite). Returns row -> column and the column prices v:
+ * at the optimum every row's column minimises c[i][j] - v[j] over j (the LP duality certificate).
+ */
+export function lapjv(c: Float32Array | Float64Array, n: number): { rowToCol: Int32Array; prices: Float64Array } {
+  const x = new Int32Array(n).fill(-1); // row -> column
+  const y = new Int32Array(n).fill(-1); // column -> row
+  const v = new Float64Array(n); // column prices (duals)
+  const free = new Int32Array(n);
+  let numFree = 0;
+
+  // Column reduction: v[j] = min over rows; a row that is the minimum of exactly one column takes it.
+  // Minima are found row by row (sequential memory); ties go to the lowest row, as a column scan would.
+  const colMin = new Float64Array(n).fill(Infinity);
+  const argMin = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const base = i * n;
+    for (let j = 0; j < n; j++) {
+      const h = c[base + j];
+      if (h < colMin[j]) {
+        colMin[j] = h;
+        argMin[j] = i;
+      }
+    }
+  }
+  const matches = new Int32Array(n);
+  for (let j = n - 1; j >= 0; j--) {
+    v[j] = colMin[j];
+    const i = argMin[j];
+    if (++matches[i] === 1) {
+      x[i] = j;
+      y[j] = i;
+    } else if (v[j] < v[x[i]]) {
+      y[x[i]] = -1;
+      x[i] = j;
+      y[j] = i;
+    }
+  }
+  // Reduction transfer: a row assigned once passes its slack to its column's price.
+  for (let i = 0; i < n; i++) {
+    if (matches[i] === 0) {
+      free[numFree++] = i;
+    } else if (matches[i] === 1) {
+      const j1 = x[i];
+      const base = i * n;
+      let min = Infinity;
+      for (let j = 0; j < n; j++) if (j !== j1 && c[base + j] - v[j] < min) min = c[base + j] - v[j];
+      if (min < Infinity) v[j1] -= min;
+    }
+    // A row that is the minimum of several columns keeps one of them; the others stay free.
+  }
+
+  // Augmenting row reduction, twice.
+  for (let round = 0; round < 2; round++) {
+    let k = 0;
+    const previous = numFree;
+    numFree = 0;
+    while (k < previous) {
+      const i = free[k++];
+      const base = i * n;
+      let umin = c[base] - v[0];
+      let j1 = 0;
+      let j2 = -1;
+      let usubmin = Infinity;
+      for (let j = 1; j < n; j++) {
+        const h = c[base + j] - v[j];
+        if (h < usubmin) {
+          if (h >= umin) {
+            usubmin = h;
+            j2 = j;
+          } else {
+            usubmin = umin;
+            umin = h;
+            j2 = j1;
+            j1 = j;
+          }
+        }
+      }
+      let i0 = y[j1];
+      if (umin < usubmin) {
+        v[j1] -= usubmin - umin;
+      } else if (i0 > -1 && j2 > -1) {
+        j1 = j2;
+        i0 = y[j2];
+      }
+      if (i0 > -1) x[i0] = -1;
+      x[i] = j1;
+      y[j1] = i;
+      if (i0 > -1) {
+        if (umin < usubmin) free[--k] = i0;
+        else free[numFree++] = i0;
+      }
+    }
+  }
+
+  // Shortest augmenting path (Dijkstra on reduced costs) for each remaining free row.
+  const d = new Float64Array(n);
+  const pred = new Int32Array(n);
+  const cols = new Int32Array(n);
+  for (let f = 0; f < numFree; f++) {
+    const freeRow = free[f];
+    const fb = freeRow * n;
+    for (let j = 0; j < n; j++) {
+      d[j] = c[fb + j] - v[j];
+      pred[j] = freeRow;
+      cols[j] = j;
+    }
+    let low = 0; // cols[0..low) are scanned (final distances)
+    let up = 0; // cols[low..up) are at the current minimum distance, to scan
+    let last = 0;
+    let min = 0;
+    let end = -1;
+    while (end < 0) {
+      if (up === low) {
+        last = low - 1;
+        min = d[cols[up++]];
+        for (let k = up; k < n; k++) {
+          const j = cols[k];
+          const h = d[j];
+          if (h <= min) {
+            if (h < min) {
+              up = low;
+              min = h;
+            }
+            cols[k] = cols[up];
+            cols[up++] = j;
+          }
+        }
+        for (let k = low; k < up; k++) {
+          if (y[cols[k]] < 0) {
+            end = cols[k];
+            break;
+          }
+        }
+      }
+      if (end >= 0) break;
+      const j1 = cols[low++];
+      const i = y[j1];
+      const ib = i * n;
+      const h = c[ib + j1] - v[j1] - min;
+      for (let k = up; k < n; k++) {
+        const j = cols[k];
+        const v2 = c[ib + j] - v[j] - h;
+        if (v2 < d[j]) {
+          pred[j] = i;
+          if (v2 === min) {
+            if (y[j] < 0) {
+              end = j;
+              break;
+            }
+            cols[k] = cols[up];
+            cols[up++] = j;
+          }
+          d[j] = v2;
+        }
+      }
+    }
+    // Update the prices of the scanned columns, then flip the path.
+    for (let k = 0; k <= last; k++) {
+      const j1 = cols[k];
+      v[j1] += d[j1] - min;
+    }
+    let j = end;
+    for (;;) {
+      const i = pred[j];
+      y[j] = i;
+      const next = x[i];
+      x[i] = j;
+      j = next;
+      if (i === freeRow) break;
+    }
+  }
+  return { rowToCol: x, prices: v };
+}

@@ -36,7 +36,8 @@ export function parseIdx(buf: Uint8Array, file: string, expect?: (number | null)
   if (buf.length !== header + count) {
     fail(Math.min(buf.length, header + count), `header promises ${count} data bytes (${shape.join("x")}), file has ${buf.length - header}`);
   }
-  return { shape, data: buf.subarray(header, header + count) };
+  // A plain Uint8Array view (not a Buffer, whatever the caller passed), so data compares and copies as bytes.
+  return { shape, data: new Uint8Array(buf.buffer, buf.byteOffset + header, count) };
 }
 
 export function readIdx(file: string, expect?: (number | null)[]): IdxArray {

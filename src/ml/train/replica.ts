@@ -64,11 +64,15 @@ export class Replica {
     for (let b = start; b < start + n; b += batch) {
       const m = Math.min(batch, start + n - b);
       const labels = Int32Array.from(y.subarray(b, b + m));
-      const [ls, pred] = tf.tidy(() => {
+      // tidy returns tensors, not their data: it walks a returned object's keys looking for tensors.
+      const [lossT, predT] = tf.tidy(() => {
         const logits = this.model.apply(tf.tensor(x.subarray(b * size, (b + m) * size), [m, ...shape]), { training: false }) as tf.Tensor2D;
         const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, "int32"), this.classes), logits, undefined, undefined, tf.Reduction.SUM);
-        return [loss.dataSync()[0], logits.argMax(1).dataSync()];
-      }) as [number, Int32Array];
+        return [loss, logits.argMax(1)];
+      });
+      const ls = lossT.dataSync()[0];
+      const pred = predT.dataSync();
+      tf.dispose([lossT, predT]);
       lossSum += ls;
       for (let i = 0; i < m; i++) if (pred[i] === labels[i]) correct++;
     }

@@ -1,0 +1,36 @@
+import * as assert from "node:assert/strict";
+import { loadMnist, sliceSplit } from "../../src/data";
+import { UserError } from "../../src/errors";
+import { joinHalves, makeHalvesTask, pairsRestored, restoreImages, splitHalves } from "../../src/mnist/halves";
+
+describe("mnist/halves", () => {
+  it("splits at column 14 and rejoins exactly", async () => {
+    const m = await loadMnist();
+    const s = sliceSplit(m.test, 0, 50);
+    const { left, right } = splitHalves(s);
+    // Image 0, row 10: columns 0-13 in the left half, 14-27 in the right.
+    assert.deepEqual(Array.from(left.pixels.subarray(10 * 14, 11 * 14)), Array.from(s.images.subarray(10 * 28, 10 * 28 + 14)));
+    assert.deepEqual(Array.from(right.pixels.subarray(10 * 14, 11 * 14)), Array.from(s.images.subarray(10 * 28 + 14, 11 * 28)));
+    assert.deepEqual(joinHalves(left, right, Array.from({ length: 50 }, (_, i) => i)), s.images);
+  });
+
+  it("shuffles both piles with a seed, and the true pairing undoes it", async () => {
+    const m = await loadMnist();
+    const s = sliceSplit(m.test, 0, 200);
+    const task = makeHalvesTask(s, 7);
+    assert.deepEqual(makeHalvesTask(s, 7).truth, task.truth, "same seed, same task");
+    assert.notDeepEqual(makeHalvesTask(s, 8).truth, task.truth);
+    assert.ok(pairsRestored(task, Array.from({ length: 200 }, (_, i) => i)) < 0.05, "the piles are shuffled");
+    assert.equal(pairsRestored(task, task.truth), 1);
+    assert.deepEqual(restoreImages(task, task.truth), s.images);
+    assert.deepEqual(Array.from(task.labels), Array.from(task.leftSource, (src) => s.labels[src]));
+  });
+
+  it("rejects unequal piles and out-of-range pairings", async () => {
+    const m = await loadMnist();
+    const a = splitHalves(sliceSplit(m.test, 0, 3));
+    const b = splitHalves(sliceSplit(m.test, 0, 4));
+    assert.throws(() => joinHalves(a.left, b.right, [0, 1, 2]), (e: Error) => e instanceof UserError && /3 left halves but 4 right halves/.test(e.message));
+    assert.throws(() => joinHalves(a.left, a.right, [0, 1, 5]), /left half 2 is paired with 5/);
+  });
+});

@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
 import { loadMnist, sliceSplit } from "../../src/data";
 import { UserError } from "../../src/errors";
+import { initBackend } from "../../src/ml";
 import { joinHalves, makeHalvesTask, pairsRestored, restoreImages, splitHalves } from "../../src/mnist/halves";
+import { continuityScores } from "../../src/mnist/halves-scores";
 
 describe("mnist/halves", () => {
   it("splits at column 14 and rejoins exactly", async () => {
@@ -32,5 +34,25 @@ describe("mnist/halves", () => {
     const b = splitHalves(sliceSplit(m.test, 0, 4));
     assert.throws(() => joinHalves(a.left, b.right, [0, 1, 2]), (e: Error) => e instanceof UserError && /3 left halves but 4 right halves/.test(e.message));
     assert.throws(() => joinHalves(a.left, a.right, [0, 1, 5]), /left half 2 is paired with 5/);
+  });
+});
+
+describe("mnist/halves-scores", () => {
+  it("scores true pairs above other pairs across the cut (continuity baseline)", async () => {
+    await initBackend();
+    const m = await loadMnist();
+    const n = 300;
+    const task = makeHalvesTask(sliceSplit(m.test, 0, n), 3);
+    const s = continuityScores(task.left, task.right);
+    assert.equal(s.length, n * n);
+    // Rank of the true partner among all right halves, for each left half (0 = best).
+    const ranks = Array.from({ length: n }, (_, a) => {
+      const t = s[a * n + task.truth[a]];
+      let better = 0;
+      for (let b = 0; b < n; b++) if (s[a * n + b] > t) better++;
+      return better;
+    }).sort((x, y) => x - y);
+    const median = ranks[n / 2];
+    assert.ok(median < n * 0.05, `median rank of the true partner ${median} of ${n}`);
   });
 });

@@ -1,0 +1,118 @@
+import { UserError } from "../errors";
+
+/**
+ * Each row's k best columns of a dense rows x cols score matrix (higher is better), best first:
+ * candidates[i*k + r] is row i's r-th best column. Selection keeps a small sorted buffer per row,
+ * O(cols * log k) per row instead of sorting whole rows.
+ */
+export function topK(scores: ArrayLike<number>, rows: number, cols: number, k: number): Int32Array {
+  if (!(k >= 1 && k <= cols)) throw new UserError(`k must be between 1 and the ${cols} columns, not ${k}`);
+  const out = new Int32Array(rows * k);
+  const best = new Float64Array(k);
+  const idx = new Int32Array(k);
+  for (let i = 0; i < rows; i++) {
+    let size = 0;
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const s = scores[base + j];
+      if (size === k && !(s > best[k - 1])) continue;
+      // Insert into the descending buffer; ties keep the earlier column first.
+      let p = size < k ? size++ : k - 1;
+      while (p > 0 && best[p - 1] < s) {
+        best[p] = best[p - 1];
+        idx[p] = idx[p - 1];
+        p--;
+      }
+      best[p] = s;
+      idx[p] = j;
+    }
+    out.set(idx, i * k);
+  }
+  return out;
+}
+
+/** Share of rows whose true column is among their k candidates. */
+export function recallAtK(candidates: Int32Array, k: number, truth: ArrayLike<number>): number {
+  let hit = 0;
+  for (let i = 0; i < truth.length; i++) {
+    for (let r = 0; r < k; r++) {
+      if (candidates[i * k + r] === truth[i]) {
+        hit++;
+        break;
+      }
+    }
+  }
+  return hit / truth.length;
+}
+
+/**
+ * Greedy one-to-one matching: repeatedly take the highest-scoring pair whose row and column are both
+ * still free (the baseline a global assignment is compared against). Exact: rows walk their top-k lists
+ * through a max-heap and fall back to a full scan of free columns when a list runs out.
+ */
+export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.min(n, 32)): Int32Array {
+  const cand = topK(scores, n, n, k);
+  const pos = new Int32Array(n); // next candidate rank per row
+  const rowToCol = new Int32Array(n).fill(-1);
+  const colTaken = new Uint8Array(n);
+  // Max-heap of (score, row) for each row's current best free candidate.
+  const heapScore = new Float64Array(n);
+  const heapRow = new Int32Array(n);
+  const heapCol = new Int32Array(n);
+  let size = 0;
+  const push = (s: number, row: number, col: number) => {
+    let p = size++;
+    while (p > 0) {
+      const parent = (p - 1) >> 1;
+      if (heapScore[parent] > s || (heapScore[parent] === s && heapRow[parent] < row)) break;
+      heapScore[p] = heapScore[parent];
+      heapRow[p] = heapRow[parent];
+      heapCol[p] = heapCol[parent];
+      p = parent;
+    }
+    heapScore[p] = s;
+    heapRow[p] = row;
+    heapCol[p] = col;
+  };
+  const pop = (): [number, number] => {
+    const top: [number, number] = [heapRow[0], heapCol[0]];
+    const s = heapScore[--size];
+    const row = heapRow[size];
+    const col = heapCol[size];
+    let p = 0;
+    for (;;) {
+      let c = 2 * p + 1;
+      if (c >= size) break;
+      if (c + 1 < size && (heapScore[c + 1] > heapScore[c] || (heapScore[c + 1] === heapScore[c] && heapRow[c + 1] < heapRow[c]))) c++;
+      if (heapScore[c] < s || (heapScore[c] === s && heapRow[c] > row)) break;
+      heapScore[p] = heapScore[c];
+      heapRow[p] = heapRow[c];
+      heapCol[p] = heapCol[c];
+      p = c;
+    }
+    heapScore[p] = s;
+    heapRow[p] = row;
+    heapCol[p] = col;
+    return top;
+  };
+  /** Row i's best free column: from its top-k list while it lasts, then by scanning. */
+  const next = (i: number): number => {
+    while (pos[i] < k && colTaken[cand[i * k + pos[i]]]) pos[i]++;
+    if (pos[i] < k) return cand[i * k + pos[i]];
+    let best = -1;
+    for (let j = 0; j < n; j++) if (!colTaken[j] && (best < 0 || scores[i * n + j] > scores[i * n + best])) best = j;
+    return best;
+  };
+  for (let i = 0; i < n; i++) push(scores[i * n + cand[i * k]], i, cand[i * k]);
+  while (size > 0) {
+    const [i, j] = pop();
+    if (colTaken[j]) {
+      const alt = next(i); // the column went to a better pair: requeue the row with its next choice
+      push(scores[i * n + alt], i, alt);
+      continue;
+    }
+    rowToCol[i] = j;
+    colTaken[j] = 1;
+  }
+  return rowToCol;
+}

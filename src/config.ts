@@ -5,7 +5,7 @@ import { UserError } from "./errors";
 /**
  * Workspace configuration, one place: environment variables first, then the git-ignored
  * `workspace.local.json` at the project root ({ "dataMirror": "...", "mode": "quick" }).
- *   WS_DATA_MIRROR  folder holding mirrored data sets (unset by default; CI points it at ../shared/data)
+ *   WS_DATA_MIRROR  folder holding mirrored data sets (unset by default; .ci/run sets it to the shared mirror)
  *   WS_MODE         "full" (default) or "quick" (small slices, few epochs: CI)
  */
 export type RunMode = "full" | "quick";

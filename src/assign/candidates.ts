@@ -60,11 +60,13 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
   const heapRow = new Int32Array(n);
   const heapCol = new Int32Array(n);
   let size = 0;
+  // Heap order: higher score first, then lower row (so ties resolve as in the definition).
+  const above = (sa: number, ra: number, sb: number, rb: number) => sa > sb || (sa === sb && ra < rb);
   const push = (s: number, row: number, col: number) => {
     let p = size++;
     while (p > 0) {
       const parent = (p - 1) >> 1;
-      if (heapScore[parent] > s || (heapScore[parent] === s && heapRow[parent] < row)) break;
+      if (above(heapScore[parent], heapRow[parent], s, row)) break;
       heapScore[p] = heapScore[parent];
       heapRow[p] = heapRow[parent];
       heapCol[p] = heapCol[parent];
@@ -83,8 +85,8 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
     for (;;) {
       let c = 2 * p + 1;
       if (c >= size) break;
-      if (c + 1 < size && (heapScore[c + 1] > heapScore[c] || (heapScore[c + 1] === heapScore[c] && heapRow[c + 1] < heapRow[c]))) c++;
-      if (heapScore[c] < s || (heapScore[c] === s && heapRow[c] > row)) break;
+      if (c + 1 < size && above(heapScore[c + 1], heapRow[c + 1], heapScore[c], heapRow[c])) c++;
+      if (!above(heapScore[c], heapRow[c], s, row)) break;
       heapScore[p] = heapScore[c];
       heapRow[p] = heapRow[c];
       heapCol[p] = heapCol[c];

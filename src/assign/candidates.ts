@@ -62,19 +62,20 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
   let size = 0;
   // Heap order: higher score first, then lower row (so ties resolve as in the definition).
   const above = (sa: number, ra: number, sb: number, rb: number) => sa > sb || (sa === sb && ra < rb);
+  const put = (p: number, s: number, row: number, col: number) => {
+    heapScore[p] = s;
+    heapRow[p] = row;
+    heapCol[p] = col;
+  };
   const push = (s: number, row: number, col: number) => {
     let p = size++;
     while (p > 0) {
       const parent = (p - 1) >> 1;
       if (above(heapScore[parent], heapRow[parent], s, row)) break;
-      heapScore[p] = heapScore[parent];
-      heapRow[p] = heapRow[parent];
-      heapCol[p] = heapCol[parent];
+      put(p, heapScore[parent], heapRow[parent], heapCol[parent]);
       p = parent;
     }
-    heapScore[p] = s;
-    heapRow[p] = row;
-    heapCol[p] = col;
+    put(p, s, row, col);
   };
   const pop = (): [number, number] => {
     const top: [number, number] = [heapRow[0], heapCol[0]];
@@ -87,14 +88,10 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
       if (c >= size) break;
       if (c + 1 < size && above(heapScore[c + 1], heapRow[c + 1], heapScore[c], heapRow[c])) c++;
       if (!above(heapScore[c], heapRow[c], s, row)) break;
-      heapScore[p] = heapScore[c];
-      heapRow[p] = heapRow[c];
-      heapCol[p] = heapCol[c];
+      put(p, heapScore[c], heapRow[c], heapCol[c]);
       p = c;
     }
-    heapScore[p] = s;
-    heapRow[p] = row;
-    heapCol[p] = col;
+    put(p, s, row, col);
     return top;
   };
   /** Row i's best free column: from its top-k list while it lasts, then by scanning. */

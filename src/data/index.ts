@@ -1,6 +1,6 @@
 export * from "./types";
 export { CATALOGUE } from "./catalogue";
-export { dataset, locate, locateDataset, provenanceOf, type LocateOptions } from "./locate";
+export { dataset, locate, locateDataset, type LocateOptions } from "./locate";
 export { cachedSha256, sha256File, verifySha256 } from "./checksum";
 export { parseIdx, readIdx, encodeIdx } from "./idx";
 export { loadMnist, sliceSplit, MNIST_SIDE, MNIST_PIXELS, type Mnist, type MnistSplit } from "./mnist";

@@ -84,8 +84,3 @@ export async function locateDataset(ds: Dataset, options: LocateOptions = {}): P
     `data set ${ds.id} not found: expected ${ds.files.map((f) => f.name).join(", ")} in one of\n${where}${mirrorHint}\nTo obtain it: ${ds.obtain}`,
   );
 }
-
-/** One line per data set for a results file or a table: id and provenance. */
-export function provenanceOf(...sets: LocatedDataset[]): { id: string; provenance: Provenance }[] {
-  return sets.map((s) => ({ id: s.id, provenance: s.provenance }));
-}

@@ -6,7 +6,7 @@ import { initBackend } from "../backend";
 import { checkSamples, count, gatherRows, shareSamples, type Samples } from "./data";
 import { WorkerPool } from "./pool";
 import type { WorkerInit } from "./protocol";
-import { Replica } from "./replica";
+import { readWeights, Replica, writeWeights } from "./replica";
 
 export interface FitOptions {
   /** Seeds the order of the training rows in each epoch (the model arrives already initialised). */
@@ -112,7 +112,7 @@ class DataParallel implements Engine {
     const p = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
     const gradients = new Float32Array(new SharedArrayBuffer((k + 1) * p * 4));
     const modelJson = JSON.stringify(model.toJSON(null, false));
-    const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+    const weights = readWeights(model);
     const sharedTrain = shareSamples(train);
     const sharedVal = validation ? shareSamples(validation) : undefined;
     const inits: WorkerInit[] = Array.from({ length: k }, (_, slot) => ({ modelJson, weights, classes: o.classes, learningRate: o.learningRate, train: sharedTrain, validation: sharedVal, order, gradients, slot }));
@@ -165,13 +165,6 @@ class DataParallel implements Engine {
   }
 }
 
-function setWeights(model: tf.LayersModel, values: Float32Array[]): void {
-  const shapes = model.getWeights().map((w) => w.shape);
-  const tensors = values.map((v, i) => tf.tensor(v, shapes[i]));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
-}
-
 const fmt = (v: number | undefined, d = 4) => (v === undefined ? "" : v.toFixed(d));
 
 /**
@@ -221,8 +214,8 @@ export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions):
         }
       }
     }
-    if (best.weights) setWeights(model, best.weights);
-    else if (engine instanceof DataParallel) setWeights(model, await engine.weights());
+    if (best.weights) writeWeights(model, best.weights);
+    else if (engine instanceof DataParallel) writeWeights(model, await engine.weights());
   } finally {
     await engine.close();
   }

@@ -80,17 +80,22 @@ export class Replica {
   }
 
   weights(): Float32Array[] {
-    return this.model.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => Float32Array.from(a));
-  }
-
-  setWeights(values: Float32Array[]): void {
-    const current = this.model.getWeights();
-    const tensors = values.map((v, i) => tf.tensor(v, current[i].shape));
-    this.model.setWeights(tensors);
-    tf.dispose(tensors);
+    return readWeights(this.model);
   }
 
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** Copies of a model's weights, in getWeights() order (what crosses threads and what early stopping keeps). */
+export function readWeights(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+}
+
+export function writeWeights(model: tf.LayersModel, values: Float32Array[]): void {
+  const shapes = model.getWeights().map((w) => w.shape);
+  const tensors = values.map((v, i) => tf.tensor(v, shapes[i]));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
 }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { initBackend } from "../backend";
 import { gatherRows } from "./data";
 import type { Reply, Request, WorkerInit } from "./protocol";
-import { Replica } from "./replica";
+import { Replica, writeWeights } from "./replica";
 
 /** A data-parallel training worker: one model replica on its own TensorFlow.js backend. */
 async function main(): Promise<void> {
@@ -13,8 +13,8 @@ async function main(): Promise<void> {
   try {
     const backend = await initBackend({ quiet: true });
     const model = await tf.models.modelFromJSON(JSON.parse(init.modelJson));
+    writeWeights(model, init.weights);
     const replica = new Replica(model, init.classes, init.learningRate);
-    replica.setWeights(init.weights);
     const p = replica.parameterCount;
     const mine = init.gradients.subarray(init.slot * p, (init.slot + 1) * p);
     const averaged = init.gradients.subarray(init.gradients.length - p);

@@ -1,2 +1,3 @@
 export { lapjv, solveAssignment, type Assignment, type AssignOptions } from "./lapjv";
-export { greedyAssignment, recallAtK, topK } from "./candidates";
+export { candidatePairs, greedyAssignment, pairRecall, recallAtK, topK } from "./candidates";
+export { solveSparseAssignment, sparseMatrix, type SparseMatrix } from "./sparse";

@@ -115,3 +115,56 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
   }
   return rowToCol;
 }
+
+/**
+ * Candidate pairs for a sparse assignment: each row's k best columns and each column's k best rows of a
+ * dense rows x cols score matrix, united (a row's true partner may rank low for the row yet high for the
+ * column). Entries of -Infinity (ruled out) are never candidates. Pairs come sorted by row, then column.
+ */
+export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: number, k: number): { rows: Int32Array; cols: Int32Array } {
+  const byRow = topK(scores, rows, cols, Math.min(k, cols));
+  const kr = Math.min(k, cols);
+  // Each column's k best rows, scanning row-major with a sorted buffer per column.
+  const kc = Math.min(k, rows);
+  const best = new Float64Array(cols * kc).fill(-Infinity);
+  const idx = new Int32Array(cols * kc).fill(-1);
+  for (let i = 0; i < rows; i++) {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const s = scores[base + j];
+      const o = j * kc;
+      if (!(s > best[o + kc - 1])) continue;
+      let p = kc - 1;
+      while (p > 0 && best[o + p - 1] < s) {
+        best[o + p] = best[o + p - 1];
+        idx[o + p] = idx[o + p - 1];
+        p--;
+      }
+      best[o + p] = s;
+      idx[o + p] = i;
+    }
+  }
+  const keys: number[] = [];
+  for (let i = 0; i < rows; i++)
+    for (let r = 0; r < kr; r++) {
+      const j = byRow[i * kr + r];
+      if (scores[i * cols + j] > -Infinity) keys.push(i * cols + j);
+    }
+  for (let j = 0; j < cols; j++) for (let r = 0; r < kc; r++) if (idx[j * kc + r] >= 0) keys.push(idx[j * kc + r] * cols + j);
+  const sorted = Float64Array.from(keys).sort();
+  const outRows: number[] = [];
+  const outCols: number[] = [];
+  for (let p = 0; p < sorted.length; p++) {
+    if (p > 0 && sorted[p] === sorted[p - 1]) continue;
+    outRows.push(Math.floor(sorted[p] / cols));
+    outCols.push(sorted[p] % cols);
+  }
+  return { rows: Int32Array.from(outRows), cols: Int32Array.from(outCols) };
+}
+
+/** Share of rows whose true column is among their candidate pairs. */
+export function pairRecall(pairs: { rows: Int32Array; cols: Int32Array }, truth: ArrayLike<number>): number {
+  let hit = 0;
+  for (let p = 0; p < pairs.rows.length; p++) if (truth[pairs.rows[p]] === pairs.cols[p]) hit++;
+  return hit / truth.length;
+}

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { greedyAssignment, recallAtK, topK } from "../../src/assign";
+import { candidatePairs, greedyAssignment, pairRecall, recallAtK, topK } from "../../src/assign";
 import { rng } from "../../src/util/random";
 
 /** Greedy by definition: all pairs sorted by score (then row, then column), taken while both ends are free. */
@@ -32,5 +32,35 @@ describe("assign/candidates", () => {
       const k = 1 + Math.floor(r() * Math.min(n, 4));
       assert.deepEqual(Array.from(greedyAssignment(s, n, k)), naiveGreedy(s, n), `case ${t} (n=${n}, k=${k})`);
     }
+  });
+
+  it("candidate pairs unite each row's and each column's k best, skip ruled-out pairs, sorted and distinct", () => {
+    const r = rng(8);
+    for (let t = 0; t < 50; t++) {
+      const rows = 1 + Math.floor(r() * 9);
+      const cols = 1 + Math.floor(r() * 9);
+      const k = 1 + Math.floor(r() * 3);
+      const s = Array.from({ length: rows * cols }, () => (r() < 0.2 ? -Infinity : Math.floor(r() * 5)));
+      const got = candidatePairs(s, rows, cols, k);
+      const want = new Set<number>();
+      // By definition, with the same tie-breaks as topK: earlier index first.
+      for (let i = 0; i < rows; i++)
+        Array.from({ length: cols }, (_, j) => j)
+          .sort((a, b) => s[i * cols + b] - s[i * cols + a] || a - b)
+          .slice(0, k)
+          .forEach((j) => s[i * cols + j] > -Infinity && want.add(i * cols + j));
+      for (let j = 0; j < cols; j++)
+        Array.from({ length: rows }, (_, i) => i)
+          .sort((a, b) => s[b * cols + j] - s[a * cols + j] || a - b)
+          .slice(0, k)
+          .forEach((i) => s[i * cols + j] > -Infinity && want.add(i * cols + j));
+      const keys = Array.from(got.rows, (i, p) => i * cols + got.cols[p]);
+      assert.deepEqual(keys, [...want].sort((a, b) => a - b), `case ${t}`);
+    }
+    const c = candidatePairs([5, 1, 0, /* row 1 */ 4, 3, -Infinity], 2, 3, 1);
+    // Row bests (0,0) and (1,0); column bests (0,0), (1,1), (0,2).
+    assert.deepEqual([Array.from(c.rows), Array.from(c.cols)], [[0, 0, 1, 1], [0, 2, 0, 1]]);
+    assert.equal(pairRecall(c, [2, 1]), 1);
+    assert.equal(pairRecall(c, [1, 2]), 0);
   });
 });

@@ -94,4 +94,21 @@ describe("ml/train fit", function () {
     await assert.rejects(fit(m, { x: new Float32Array(100), y: Int32Array.of(7), shape: [10, 10, 1] }, { seed: 1, batchSize: 1, epochs: 1, classes: 3 }), /label 7 at row 0 is not a class 0-2/);
     await assert.rejects(fit(m, stripes(4, 1), { seed: 1, batchSize: 2, epochs: 1, classes: 3, earlyStopping: { patience: 1 } }), /early stopping needs validation data/);
   });
+
+  it("trains listwise: the model scores items and learns which item of each set is the right one", async () => {
+    // Sets of 4 items of 3 features; the right item is the one with the largest first feature.
+    const r = rng(4);
+    const n = 600;
+    const x = Float32Array.from({ length: n * 12 }, () => r());
+    const y = Int32Array.from({ length: n }, (_, i) => {
+      let best = 0;
+      for (let k = 1; k < 4; k++) if (x[i * 12 + k * 3] > x[i * 12 + best * 3]) best = k;
+      return best;
+    });
+    const data: Samples = { x, y, shape: [4, 3] };
+    const scorer = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+    const res = await fit(scorer, data, { seed: 1, batchSize: 32, epochs: 30, classes: 4, listwise: true, learningRate: 0.05, validation: data, workers: 2, verbose: false });
+    assert.ok(res.history.at(-1)!.valAccuracy! > 0.95, `accuracy ${res.history.at(-1)!.valAccuracy}`);
+    await assert.rejects(fit(scorer, data, { seed: 1, batchSize: 32, epochs: 1, classes: 3, listwise: true, verbose: false }), /sets of 4 items, but classes is 3/);
+  });
 });

@@ -14,6 +14,11 @@ export interface FitOptions {
   batchSize: number;
   epochs: number;
   classes: number;
+  /**
+   * Ranking instead of classification: each sample is a set of `classes` items (shape [classes, ...item]),
+   * the model scores one item, and the label is the index of the right item in its set.
+   */
+  listwise?: boolean;
   learningRate?: number;
   validation?: Samples;
   /** Stop when validation loss has not improved by minDelta for `patience` epochs; keep the best weights. */
@@ -107,7 +112,7 @@ class DataParallel implements Engine {
     private readonly p: number,
   ) {}
 
-  static async start(model: tf.LayersModel, train: Samples, validation: Samples | undefined, k: number, o: { classes: number; learningRate: number }) {
+  static async start(model: tf.LayersModel, train: Samples, validation: Samples | undefined, k: number, o: { classes: number; learningRate: number; listwise: boolean }) {
     const order = new Int32Array(new SharedArrayBuffer(count(train) * 4));
     const p = model.trainableWeights.reduce((a, w) => a + w.read().size, 0);
     const gradients = new Float32Array(new SharedArrayBuffer((k + 1) * p * 4));
@@ -115,7 +120,7 @@ class DataParallel implements Engine {
     const weights = readWeights(model);
     const sharedTrain = shareSamples(train);
     const sharedVal = validation ? shareSamples(validation) : undefined;
-    const inits: WorkerInit[] = Array.from({ length: k }, (_, slot) => ({ modelJson, weights, classes: o.classes, learningRate: o.learningRate, train: sharedTrain, validation: sharedVal, order, gradients, slot }));
+    const inits: WorkerInit[] = Array.from({ length: k }, (_, slot) => ({ modelJson, weights, classes: o.classes, learningRate: o.learningRate, listwise: o.listwise, train: sharedTrain, validation: sharedVal, order, gradients, slot }));
     const pool = new WorkerPool(inits);
     try {
       const ready = await Promise.all(inits.map((_, i) => pool.next(i, "ready")));
@@ -173,6 +178,8 @@ const fmt = (v: number | undefined, d = 4) => (v === undefined ? "" : v.toFixed(
  */
 export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions): Promise<FitResult> {
   const backend = await initBackend();
+  const listwise = o.listwise ?? false;
+  if (listwise && train.shape[0] !== o.classes) throw new UserError(`listwise samples hold sets of ${train.shape[0]} items, but classes is ${o.classes}`);
   checkSamples(train, o.classes, "training data");
   if (o.validation) checkSamples(o.validation, o.classes, "validation data");
   if (!(o.batchSize >= 1 && o.epochs >= 1)) throw new UserError(`batchSize and epochs must be at least 1 (got ${o.batchSize}, ${o.epochs})`);
@@ -183,7 +190,7 @@ export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions):
   const n = count(train);
 
   const engine: Engine =
-    k === 1 ? new InProcess(new Replica(model, o.classes, learningRate), train) : await DataParallel.start(model, train, o.validation, k, { classes: o.classes, learningRate });
+    k === 1 ? new InProcess(new Replica(model, o.classes, learningRate, listwise), train) : await DataParallel.start(model, train, o.validation, k, { classes: o.classes, learningRate, listwise });
   const history: EpochLog[] = [];
   let best = { loss: Infinity, epoch: 0, weights: null as Float32Array[] | null };
   let stoppedEarly = false;
@@ -231,7 +238,7 @@ export async function evaluate(model: tf.LayersModel, data: Samples, o: { classe
   const backend = await initBackend();
   checkSamples(data, o.classes, "evaluation data");
   const k = o.workers ?? (backend.name === "tensorflow" ? 1 : Math.max(1, os.availableParallelism()));
-  const engine: Engine = k === 1 ? new InProcess(new Replica(model, o.classes, 0), data) : await DataParallel.start(model, data, data, k, { classes: o.classes, learningRate: 0 });
+  const engine: Engine = k === 1 ? new InProcess(new Replica(model, o.classes, 0), data) : await DataParallel.start(model, data, data, k, { classes: o.classes, learningRate: 0, listwise: false });
   try {
     const t0 = performance.now();
     const r = await engine.evaluate(data);

@@ -6,6 +6,7 @@ export interface WorkerInit {
   weights: Float32Array[];
   classes: number;
   learningRate: number;
+  listwise: boolean;
   train: Samples;
   validation?: Samples;
   /** Shared epoch permutation of training rows, rewritten by the main thread before each epoch. */

@@ -4,7 +4,8 @@ import * as tf from "@tensorflow/tfjs";
  * One copy of a model with its optimizer: computes the gradient of the mean softmax cross-entropy over a
  * batch as one flat Float32Array, and applies a flat gradient. The in-process trainer uses one replica;
  * the data-parallel trainer one per worker thread, all fed the same averaged gradient, so they stay equal.
- * The model maps inputs to logits.
+ * The model maps inputs to logits; or, listwise, each sample is a set of `classes` items, the model maps
+ * one item to one score, and the label says which item of the set is the right one (ranking losses).
  */
 export class Replica {
   private readonly optimizer: tf.Optimizer;
@@ -15,14 +16,21 @@ export class Replica {
     readonly model: tf.LayersModel,
     readonly classes: number,
     learningRate: number,
+    readonly listwise = false,
   ) {
     this.optimizer = tf.train.adam(learningRate);
     this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.parameterCount = this.variables.reduce((a, v) => a + v.size, 0);
   }
 
+  private logits(x: tf.Tensor, training: boolean): tf.Tensor2D {
+    if (!this.listwise) return this.model.apply(x, { training }) as tf.Tensor2D;
+    const [n, items, ...item] = x.shape;
+    return (this.model.apply(x.reshape([n * items, ...item]), { training }) as tf.Tensor).reshape([n, items]);
+  }
+
   private loss(x: tf.Tensor, y: tf.Tensor1D): tf.Scalar {
-    const logits = this.model.apply(x, { training: true }) as tf.Tensor2D;
+    const logits = this.logits(x, true);
     return tf.losses.softmaxCrossEntropy(tf.oneHot(y, this.classes), logits) as tf.Scalar;
   }
 
@@ -66,7 +74,7 @@ export class Replica {
       const labels = Int32Array.from(y.subarray(b, b + m));
       // tidy returns tensors, not their data: it walks a returned object's keys looking for tensors.
       const [lossT, predT] = tf.tidy(() => {
-        const logits = this.model.apply(tf.tensor(x.subarray(b * size, (b + m) * size), [m, ...shape]), { training: false }) as tf.Tensor2D;
+        const logits = this.logits(tf.tensor(x.subarray(b * size, (b + m) * size), [m, ...shape]), false);
         const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, "int32"), this.classes), logits, undefined, undefined, tf.Reduction.SUM);
         return [loss, logits.argMax(1)];
       });

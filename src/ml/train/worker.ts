@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     const backend = await initBackend({ quiet: true });
     const model = await tf.models.modelFromJSON(JSON.parse(init.modelJson));
     writeWeights(model, init.weights);
-    const replica = new Replica(model, init.classes, init.learningRate);
+    const replica = new Replica(model, init.classes, init.learningRate, init.listwise);
     const p = replica.parameterCount;
     const mine = init.gradients.subarray(init.slot * p, (init.slot + 1) * p);
     const averaged = init.gradients.subarray(init.gradients.length - p);

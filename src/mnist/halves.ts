@@ -45,12 +45,20 @@ export function splitHalves(split: MnistSplit): { left: Halves; right: Halves } 
 export function joinHalves(left: Halves, right: Halves, leftToRight: ArrayLike<number>): Uint8Array {
   if (left.n !== right.n) throw new UserError(`${left.n} left halves but ${right.n} right halves: a one-to-one pairing needs equal piles`);
   if (leftToRight.length !== left.n) throw new UserError(`pairing has ${leftToRight.length} entries for ${left.n} left halves`);
-  const out = new Uint8Array(left.n * MNIST_PIXELS);
-  for (let a = 0; a < left.n; a++) {
-    const b = leftToRight[a];
+  return joinPairs(left, right, Int32Array.from({ length: left.n }, (_, a) => a), leftToRight);
+}
+
+/** The 28x28 images of the pairs (left[rows[p]], right[cols[p]]), in pair order. */
+export function joinPairs(left: Halves, right: Halves, rows: ArrayLike<number>, cols: ArrayLike<number>): Uint8Array {
+  if (rows.length !== cols.length) throw new UserError(`${rows.length} left indices but ${cols.length} right indices`);
+  const out = new Uint8Array(rows.length * MNIST_PIXELS);
+  for (let p = 0; p < rows.length; p++) {
+    const a = rows[p];
+    const b = cols[p];
+    if (!(a >= 0 && a < left.n)) throw new UserError(`pair ${p} names left half ${a}, not one of 0-${left.n - 1}`);
     if (!(b >= 0 && b < right.n)) throw new UserError(`left half ${a} is paired with ${b}, not a right half 0-${right.n - 1}`);
     for (let r = 0; r < MNIST_SIDE; r++) {
-      const dst = a * MNIST_PIXELS + r * MNIST_SIDE;
+      const dst = p * MNIST_PIXELS + r * MNIST_SIDE;
       out.set(left.pixels.subarray(a * HALF_PIXELS + r * HALF_WIDTH, a * HALF_PIXELS + (r + 1) * HALF_WIDTH), dst);
       out.set(right.pixels.subarray(b * HALF_PIXELS + r * HALF_WIDTH, b * HALF_PIXELS + (r + 1) * HALF_WIDTH), dst + HALF_WIDTH);
     }

@@ -1,0 +1,223 @@
+import { candidatePairs, pairRecall, solveSparseAssignment, sparseMatrix, topK, type Assignment } from "../assign";
+import type { MnistSplit } from "../data/mnist";
+import { CrossScorer, rankingSets } from "./cross-scorer";
+import { splitHalves, type Halves, type HalvesTask } from "./halves";
+import { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
+import { continuityScores } from "./halves-scores";
+import { TwoTower } from "./two-tower";
+
+/** Everything the [01] method trains and tunes, with its knobs; the notebook picks quick or full values. */
+export interface MethodOptions {
+  seed: number;
+  twoTowerEpochs: number;
+  crossEpochs: number;
+  /** Columns either side of the cut the cross scorer sees (14: the whole image). */
+  band: number;
+  crossHidden: number[];
+  /** Items per ranking set: the true pair and setSize-1 look-alikes. */
+  setSize: number;
+  /** Look-alikes are drawn from each left half's hardK best candidates (two-tower plus continuity, geometry-fitting). */
+  hardK: number;
+  /** Each left half's and each right half's k best pairs by that candidate score become assignment candidates. */
+  candidatesK: number;
+  /** Training halves are matched in groups of this size, like the task, to mine look-alikes. */
+  group: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainedMethod {
+  rule: GeometryRule;
+  twoTower: TwoTower;
+  cross: CrossScorer;
+  seconds: { geometry: number; twoTower: number; mining: number; cross: number };
+  crossHistory: { epoch: number; loss: number; valLoss?: number; valAccuracy?: number }[];
+}
+
+/** A task scored by every scorer: the two-tower's dense masked scores, then candidate pairs with all features. */
+export interface ScoredTask {
+  n: number;
+  /** Share of all pairs that fit MNIST's geometry (the rest are ruled out). */
+  feasibleShare: number;
+  pairs: { rows: Int32Array; cols: Int32Array };
+  /** Share of left halves whose true partner is among the candidates (needs the answer key: reporting only). */
+  candidateRecall?: number;
+  features: { cross: Float32Array; twoTower: Float32Array; continuity: Float32Array };
+  seconds: { geometry: number; twoTower: number; candidates: number; cross: number; continuity: number };
+}
+
+export type Weights = { twoTower: number; continuity: number };
+
+const since = (t0: number) => (performance.now() - t0) / 1000;
+
+function slice(h: Halves, start: number, n: number): Halves {
+  const size = h.pixels.length / h.n;
+  return { n, pixels: h.pixels.subarray(start * size, (start + n) * size) };
+}
+
+/**
+ * The cheap scores of all pairs: geometry mask, two-tower and continuity (dense), and the candidate score
+ * that picks candidates: two-tower plus continuity, each in units of its spread over the pairs that fit the
+ * geometry, and -Infinity for the pairs that do not.
+ */
+function cheapScores(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves, right: Halves) {
+  let t0 = performance.now();
+  const mask = geometryMask(m.rule, left, right);
+  const geometry = since(t0);
+  t0 = performance.now();
+  const twoTower = m.twoTower.scores(left, right);
+  const twoTowerSeconds = since(t0);
+  t0 = performance.now();
+  const continuity = continuityScores(left, right);
+  const spread = (x: Float32Array) => {
+    let n = 0;
+    let s = 0;
+    let s2 = 0;
+    for (let p = 0; p < x.length; p++)
+      if (mask[p]) {
+        n++;
+        s += x[p];
+        s2 += x[p] * x[p];
+      }
+    return { n, sd: Math.sqrt(Math.max(1e-12, s2 / Math.max(1, n) - (s / Math.max(1, n)) ** 2)) };
+  };
+  const st = spread(twoTower);
+  const sc = spread(continuity);
+  const candidate = new Float32Array(twoTower.length);
+  for (let p = 0; p < candidate.length; p++) candidate[p] = mask[p] ? twoTower[p] / st.sd + continuity[p] / sc.sd : -Infinity;
+  return { twoTower, continuity, candidate, feasible: st.n / mask.length, seconds: { geometry, twoTower: twoTowerSeconds, continuity: since(t0) } };
+}
+
+/** Builds ranking sets for every group of aligned halves (left i with right i), look-alikes from masked candidates. */
+function miningSets(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves, right: Halves, o: MethodOptions) {
+  const parts = [];
+  for (let g = 0; g + o.group <= left.n; g += o.group) {
+    const l = slice(left, g, o.group);
+    const r = slice(right, g, o.group);
+    const cand = topK(cheapScores(m, l, r).candidate, o.group, o.group, o.hardK);
+    parts.push(rankingSets(l, r, Int32Array.from({ length: o.group }, (_, i) => i), cand, o.hardK, o.setSize, o.band, o.seed + g));
+  }
+  const x = new Float32Array(parts.reduce((a, p) => a + p.x.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    x.set(p.x, off);
+    off += p.x.length;
+  }
+  return { x, y: new Int32Array(parts.length * o.group), shape: parts[0].shape };
+}
+
+/**
+ * Trains the method on training images only: the geometry rule, the two-tower, then the cross scorer on
+ * ranking sets whose look-alikes the two-tower mines within groups of training halves. The validation
+ * task (built from other training images) drives the cross scorer's early stopping.
+ */
+export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: MethodOptions): Promise<TrainedMethod> {
+  const log = o.log ?? console.log;
+  const halves = splitHalves(train);
+  let t0 = performance.now();
+  const rule = learnGeometry(halves);
+  const geometry = since(t0);
+  log(`geometry rule: centre of mass x ${rule.comX.map((v) => v.toFixed(3)).join("-")}, y ${rule.comY.map((v) => v.toFixed(3)).join("-")}; box ${rule.boxSizes.join("/")} px`);
+  t0 = performance.now();
+  const { model: twoTower } = TwoTower.train(halves.left, halves.right, { seed: o.seed, epochs: o.twoTowerEpochs, labels: undefined, verbose: true });
+  const twoTowerSeconds = since(t0);
+  t0 = performance.now();
+  const sets = miningSets({ rule, twoTower }, halves.left, halves.right, o);
+  const v = cheapScores({ rule, twoTower }, validation.left, validation.right);
+  const valSets = rankingSets(validation.left, validation.right, validation.truth, topK(v.candidate, validation.left.n, validation.right.n, o.hardK), o.hardK, o.setSize, o.band, o.seed + 1);
+  const mining = since(t0);
+  log(`ranking sets: ${sets.y.length.toLocaleString("en-US")} for training, ${valSets.y.length.toLocaleString("en-US")} for validation, ${o.setSize} items each`);
+  t0 = performance.now();
+  const { scorer, fit } = await CrossScorer.train(sets, {
+    seed: o.seed,
+    modelSeed: o.seed + 1,
+    band: o.band,
+    hidden: o.crossHidden,
+    batchSize: 64,
+    epochs: o.crossEpochs,
+    validation: valSets,
+    earlyStopping: { patience: 2 },
+  });
+  return { rule, twoTower, cross: scorer, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: since(t0) }, crossHistory: fit.history };
+}
+
+/** Scores a task with every scorer: geometry mask, two-tower and continuity on all pairs, candidates, then the cross scorer on candidates. */
+export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" | "right"> & { truth?: Int32Array }, candidatesK: number): Promise<ScoredTask> {
+  const n = task.left.n;
+  const cheap = cheapScores(m, task.left, task.right);
+  let t0 = performance.now();
+  const pairs = candidatePairs(cheap.candidate, n, task.right.n, candidatesK);
+  const candidates = since(t0);
+  t0 = performance.now();
+  const cross = await m.cross.scorePairs(task.left, task.right, pairs.rows, pairs.cols);
+  const crossSeconds = since(t0);
+  const at = (dense: Float32Array) => Float32Array.from(pairs.rows, (a, p) => dense[a * task.right.n + pairs.cols[p]]);
+  return {
+    n,
+    feasibleShare: cheap.feasible,
+    pairs,
+    candidateRecall: task.truth ? pairRecall(pairs, task.truth) : undefined,
+    features: { cross, twoTower: at(cheap.twoTower), continuity: at(cheap.continuity) },
+    seconds: { ...cheap.seconds, candidates, cross: crossSeconds },
+  };
+}
+
+function std(x: Float32Array): number {
+  let s = 0;
+  let s2 = 0;
+  for (const v of x) {
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / x.length;
+  return Math.sqrt(Math.max(1e-12, s2 / x.length - mean * mean));
+}
+
+/** The fused score of every candidate pair: cross + w_tt * two-tower + w_c * continuity, each feature in units of its spread. */
+export function fuse(t: ScoredTask, w: Weights): Float64Array {
+  const f = t.features;
+  const [sc, st, sk] = [std(f.cross), std(f.twoTower), std(f.continuity)];
+  return Float64Array.from(f.cross, (c, p) => c / sc + (w.twoTower * f.twoTower[p]) / st + (w.continuity * f.continuity[p]) / sk);
+}
+
+/** Global one-to-one assignment over the candidates' scores (sparse solver); unmatched left halves get -1. */
+export function assignCandidates(t: ScoredTask, scores: ArrayLike<number>): Assignment & { unassigned: number; seconds: number } {
+  const t0 = performance.now();
+  const a = solveSparseAssignment(sparseMatrix(t.n, t.n, t.pairs.rows, t.pairs.cols, scores), { maximize: true });
+  return { ...a, seconds: since(t0) };
+}
+
+/** Greedy one-to-one matching over the candidates: best remaining pair first (the baseline to the assignment). */
+export function greedyCandidates(t: ScoredTask, scores: ArrayLike<number>): Int32Array {
+  const order = Array.from({ length: scores.length }, (_, p) => p).sort((a, b) => scores[b] - scores[a] || a - b);
+  const rowToCol = new Int32Array(t.n).fill(-1);
+  const taken = new Uint8Array(t.n);
+  for (const p of order) {
+    const a = t.pairs.rows[p];
+    const b = t.pairs.cols[p];
+    if (rowToCol[a] >= 0 || taken[b]) continue;
+    rowToCol[a] = b;
+    taken[b] = 1;
+  }
+  return rowToCol;
+}
+
+/** Picks the fusion weights that restore the most validation pairs, over a small grid; returns every grid point. */
+export function tuneWeights(t: ScoredTask, truth: Int32Array, grid = [0, 0.25, 0.5, 1, 2]): { best: Weights; table: (Weights & { restored: number })[] } {
+  const table: (Weights & { restored: number })[] = [];
+  for (const twoTower of grid)
+    for (const continuity of grid) {
+      const a = assignCandidates(t, fuse(t, { twoTower, continuity }));
+      let ok = 0;
+      truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
+      table.push({ twoTower, continuity, restored: ok / truth.length });
+    }
+  const best = table.reduce((a, b) => (b.restored > a.restored ? b : a));
+  return { best: { twoTower: best.twoTower, continuity: best.continuity }, table };
+}
+
+/** The candidates' scores as a dense n x n matrix, every other pair forbidden (-Infinity): the dense solver's input. */
+export function denseScores(t: ScoredTask, scores: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(t.n * t.n).fill(-Infinity);
+  for (let p = 0; p < scores.length; p++) out[t.pairs.rows[p] * t.n + t.pairs.cols[p]] = scores[p];
+  return out;
+}

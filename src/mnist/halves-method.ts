@@ -54,6 +54,21 @@ function slice(h: Halves, start: number, n: number): Halves {
   return { n, pixels: h.pixels.subarray(start * size, (start + n) * size) };
 }
 
+/** Standard deviation of x (over the entries where mask is 1, when given). */
+function spread(x: Float32Array, mask?: Uint8Array): number {
+  let n = 0;
+  let s = 0;
+  let s2 = 0;
+  for (let p = 0; p < x.length; p++) {
+    if (mask && !mask[p]) continue;
+    n++;
+    s += x[p];
+    s2 += x[p] * x[p];
+  }
+  const mean = s / Math.max(1, n);
+  return Math.sqrt(Math.max(1e-12, s2 / Math.max(1, n) - mean * mean));
+}
+
 /**
  * The cheap scores of all pairs: geometry mask, two-tower and continuity (dense), and the candidate score
  * that picks candidates: two-tower plus continuity, each in units of its spread over the pairs that fit the
@@ -68,23 +83,15 @@ function cheapScores(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves
   const twoTowerSeconds = since(t0);
   t0 = performance.now();
   const continuity = continuityScores(left, right);
-  const spread = (x: Float32Array) => {
-    let n = 0;
-    let s = 0;
-    let s2 = 0;
-    for (let p = 0; p < x.length; p++)
-      if (mask[p]) {
-        n++;
-        s += x[p];
-        s2 += x[p] * x[p];
-      }
-    return { n, sd: Math.sqrt(Math.max(1e-12, s2 / Math.max(1, n) - (s / Math.max(1, n)) ** 2)) };
-  };
-  const st = spread(twoTower);
-  const sc = spread(continuity);
+  const st = spread(twoTower, mask);
+  const sc = spread(continuity, mask);
   const candidate = new Float32Array(twoTower.length);
-  for (let p = 0; p < candidate.length; p++) candidate[p] = mask[p] ? twoTower[p] / st.sd + continuity[p] / sc.sd : -Infinity;
-  return { twoTower, continuity, candidate, feasible: st.n / mask.length, seconds: { geometry, twoTower: twoTowerSeconds, continuity: since(t0) } };
+  let feasible = 0;
+  for (let p = 0; p < candidate.length; p++) {
+    if (mask[p]) feasible++;
+    candidate[p] = mask[p] ? twoTower[p] / st + continuity[p] / sc : -Infinity;
+  }
+  return { twoTower, continuity, candidate, feasible: feasible / mask.length, seconds: { geometry, twoTower: twoTowerSeconds, continuity: since(t0) } };
 }
 
 /** Builds ranking sets for every group of aligned halves (left i with right i), look-alikes from masked candidates. */
@@ -118,7 +125,7 @@ export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: 
   const geometry = since(t0);
   log(`geometry rule: centre of mass x ${rule.comX.map((v) => v.toFixed(3)).join("-")}, y ${rule.comY.map((v) => v.toFixed(3)).join("-")}; box ${rule.boxSizes.join("/")} px`);
   t0 = performance.now();
-  const { model: twoTower } = TwoTower.train(halves.left, halves.right, { seed: o.seed, epochs: o.twoTowerEpochs, labels: undefined, verbose: true });
+  const { model: twoTower } = TwoTower.train(halves.left, halves.right, { seed: o.seed, epochs: o.twoTowerEpochs, verbose: true });
   const twoTowerSeconds = since(t0);
   t0 = performance.now();
   const sets = miningSets({ rule, twoTower }, halves.left, halves.right, o);
@@ -161,21 +168,10 @@ export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" 
   };
 }
 
-function std(x: Float32Array): number {
-  let s = 0;
-  let s2 = 0;
-  for (const v of x) {
-    s += v;
-    s2 += v * v;
-  }
-  const mean = s / x.length;
-  return Math.sqrt(Math.max(1e-12, s2 / x.length - mean * mean));
-}
-
 /** The fused score of every candidate pair: cross + w_tt * two-tower + w_c * continuity, each feature in units of its spread. */
 export function fuse(t: ScoredTask, w: Weights): Float64Array {
   const f = t.features;
-  const [sc, st, sk] = [std(f.cross), std(f.twoTower), std(f.continuity)];
+  const [sc, st, sk] = [spread(f.cross), spread(f.twoTower), spread(f.continuity)];
   return Float64Array.from(f.cross, (c, p) => c / sc + (w.twoTower * f.twoTower[p]) / st + (w.continuity * f.continuity[p]) / sk);
 }
 

@@ -12,25 +12,7 @@ export interface TwoTowerOptions {
   /** Softmax temperature of the in-batch contrastive loss. */
   temperature?: number;
   learningRate?: number;
-  /**
-   * Digit labels of the training pairs: batches are then drawn within one digit, so every in-batch
-   * negative is a look-alike (the hard case at test time) rather than an easy other digit.
-   */
-  labels?: ArrayLike<number>;
   verbose?: boolean;
-}
-
-/** Epoch order: a seeded shuffle, or with labels, a seeded shuffle within each digit cut into same-digit batches in shuffled order. */
-function epochOrder(n: number, batch: number, seed: number, labels?: ArrayLike<number>): Uint32Array {
-  const order = permutation(n, seed);
-  if (!labels) return order;
-  const byDigit: number[][] = Array.from({ length: 10 }, () => []);
-  for (const i of order) byDigit[labels[i]].push(i);
-  const batches: number[][] = [];
-  for (const rows of byDigit) for (let s = 0; s + batch <= rows.length; s += batch) batches.push(rows.slice(s, s + batch));
-  const out = new Uint32Array(batches.length * batch);
-  permutation(batches.length, seed + 1).forEach((b, k) => out.set(batches[b], k * batch));
-  return out;
 }
 
 type Tower = { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable };
@@ -66,7 +48,6 @@ export class TwoTower {
   ) {}
 
   static train(left: Halves, right: Halves, o: TwoTowerOptions): { model: TwoTower; losses: number[] } {
-    if (o.labels && o.labels.length !== left.n) throw new UserError(`${o.labels.length} labels for ${left.n} training pairs`);
     if (left.n !== right.n) throw new UserError(`two-tower training needs aligned pairs: ${left.n} left halves, ${right.n} right halves`);
     const batch = o.batchSize ?? 512;
     const hidden = o.hidden ?? 512;
@@ -80,11 +61,11 @@ export class TwoTower {
     const n = left.n;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const t0 = performance.now();
-      const order = epochOrder(n, batch, o.seed * 7919 + epoch, o.labels);
+      const order = permutation(n, o.seed * 7919 + epoch);
       let sum = 0;
       let steps = 0;
       // Full batches only: the in-batch negatives should be as many in every step.
-      for (let s = 0; s + batch <= order.length; s += batch) {
+      for (let s = 0; s + batch <= n; s += batch) {
         const bl = new Float32Array(batch * HALF_PIXELS);
         const br = new Float32Array(batch * HALF_PIXELS);
         for (let i = 0; i < batch; i++) {

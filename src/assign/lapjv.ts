@@ -240,15 +240,20 @@ export function lapjv(c: Float32Array | Float64Array, n: number): { rowToCol: In
       const j1 = cols[k];
       v[j1] += d[j1] - min;
     }
-    let j = end;
-    for (;;) {
-      const i = pred[j];
-      y[j] = i;
-      const next = x[i];
-      x[i] = j;
-      j = next;
-      if (i === freeRow) break;
-    }
+    augment(x, y, pred, end, freeRow);
   }
   return { rowToCol: x, prices: v };
+}
+
+/** Flips an augmenting path ending at free column `end` (back through pred) so that `freeRow` is matched. */
+export function augment(x: Int32Array, y: Int32Array, pred: Int32Array, end: number, freeRow: number): void {
+  let j = end;
+  for (;;) {
+    const i = pred[j];
+    y[j] = i;
+    const next = x[i];
+    x[i] = j;
+    j = next;
+    if (i === freeRow) break;
+  }
 }

@@ -1,5 +1,5 @@
 import { UserError } from "../errors";
-import type { AssignOptions, Assignment } from "./lapjv";
+import { augment, type AssignOptions, type Assignment } from "./lapjv";
 
 /** A sparse rows x cols score or cost matrix in compressed rows: row i's entries are [rowStart[i], rowStart[i+1]). */
 export interface SparseMatrix {
@@ -166,15 +166,7 @@ export function solveSparseAssignment(s: SparseMatrix, options: AssignOptions = 
         const k = touched[t];
         if (done[k]) v[k] += d[k] - min;
       }
-      let j = end;
-      for (;;) {
-        const i = pred[j];
-        y[j] = i;
-        const next = x[i];
-        x[i] = j;
-        j = next;
-        if (i === f) break;
-      }
+      augment(x, y, pred, end, f);
     } else unassigned++;
     for (let t = 0; t < nTouched; t++) {
       d[touched[t]] = Infinity;

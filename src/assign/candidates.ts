@@ -3,9 +3,9 @@ import { UserError } from "../errors";
 /**
  * Each row's k best columns of a dense rows x cols score matrix (higher is better), best first:
  * candidates[i*k + r] is row i's r-th best column. Selection keeps a small sorted buffer per row,
- * O(cols * log k) per row instead of sorting whole rows.
+ * O(cols * log k) per row instead of sorting whole rows. sign -1 ranks costs: lowest first.
  */
-export function topK(scores: ArrayLike<number>, rows: number, cols: number, k: number): Int32Array {
+export function topK(scores: ArrayLike<number>, rows: number, cols: number, k: number, sign: 1 | -1 = 1): Int32Array {
   if (!(k >= 1 && k <= cols)) throw new UserError(`k must be between 1 and the ${cols} columns, not ${k}`);
   const out = new Int32Array(rows * k);
   const best = new Float64Array(k);
@@ -14,7 +14,7 @@ export function topK(scores: ArrayLike<number>, rows: number, cols: number, k: n
     let size = 0;
     const base = i * cols;
     for (let j = 0; j < cols; j++) {
-      const s = scores[base + j];
+      const s = sign * scores[base + j];
       if (size === k && !(s > best[k - 1])) continue;
       // Insert into the descending buffer; ties keep the earlier column first.
       let p = size < k ? size++ : k - 1;
@@ -120,9 +120,10 @@ export function greedyAssignment(scores: ArrayLike<number>, n: number, k = Math.
  * Candidate pairs for a sparse assignment: each row's k best columns and each column's k best rows of a
  * dense rows x cols score matrix, united (a row's true partner may rank low for the row yet high for the
  * column). Entries of -Infinity (ruled out) are never candidates. Pairs come sorted by row, then column.
+ * sign -1 takes a cost matrix instead: lowest first, +Infinity ruled out.
  */
-export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: number, k: number): { rows: Int32Array; cols: Int32Array } {
-  const byRow = topK(scores, rows, cols, Math.min(k, cols));
+export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: number, k: number, sign: 1 | -1 = 1): { rows: Int32Array; cols: Int32Array } {
+  const byRow = topK(scores, rows, cols, Math.min(k, cols), sign);
   const kr = Math.min(k, cols);
   // Each column's k best rows, scanning row-major with a sorted buffer per column.
   const kc = Math.min(k, rows);
@@ -131,7 +132,7 @@ export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: nu
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     for (let j = 0; j < cols; j++) {
-      const s = scores[base + j];
+      const s = sign * scores[base + j];
       const o = j * kc;
       if (!(s > best[o + kc - 1])) continue;
       let p = kc - 1;
@@ -148,7 +149,7 @@ export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: nu
   for (let i = 0; i < rows; i++)
     for (let r = 0; r < kr; r++) {
       const j = byRow[i * kr + r];
-      if (scores[i * cols + j] > -Infinity) keys.push(i * cols + j);
+      if (sign * scores[i * cols + j] > -Infinity) keys.push(i * cols + j);
     }
   for (let j = 0; j < cols; j++) for (let r = 0; r < kc; r++) if (idx[j * kc + r] >= 0) keys.push(idx[j * kc + r] * cols + j);
   const sorted = Float64Array.from(keys).sort();

@@ -1,5 +1,3 @@
-import { UserError } from "../errors";
-
 /** A one-to-one assignment: row i gets column rowToCol[i] (-1 when there are more rows than columns). */
 export interface Assignment {
   rowToCol: Int32Array;
@@ -11,62 +9,11 @@ export interface Assignment {
 export interface AssignOptions {
   /** Maximise the total instead of minimising it (scores instead of costs). */
   maximize?: boolean;
-}
-
-/**
- * Optimal one-to-one assignment on a dense rows x cols matrix (row-major), by Jonker and Volgenant's
- * algorithm (LAPJV, 1987): column reduction, reduction transfer, two rounds of augmenting row reduction,
- * then a shortest augmenting path for each row still free. Written here because no maintained npm package
- * solves a dense 10,000 x 10,000 problem in seconds. Entries of +Infinity (or -Infinity when maximising)
- * are forbidden pairs; NaN is rejected. Rectangular matrices: every row (or every column, whichever is
- * fewer) is assigned.
- */
-export function solveAssignment(matrix: ArrayLike<number>, rows: number, cols: number, options: AssignOptions = {}): Assignment {
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw new UserError(`bad matrix size ${rows} x ${cols}`);
-  if (matrix.length !== rows * cols) throw new UserError(`matrix has ${matrix.length} entries, expected ${rows} x ${cols} = ${rows * cols}`);
-  const sign = options.maximize ? -1 : 1;
-  const forbiddenValue = options.maximize ? -Infinity : Infinity;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let k = 0; k < matrix.length; k++) {
-    const v = matrix[k];
-    if (Number.isNaN(v)) throw new UserError(`NaN at row ${Math.floor(k / cols)}, column ${k % cols} of the ${rows} x ${cols} matrix`);
-    if (v === forbiddenValue) continue;
-    if (!Number.isFinite(v)) throw new UserError(`${v} at row ${Math.floor(k / cols)}, column ${k % cols}: only ${forbiddenValue} marks a forbidden pair`);
-    const c = sign * v;
-    if (c < lo) lo = c;
-    if (c > hi) hi = c;
-  }
-  const n = Math.max(rows, cols);
-  const rowToCol = new Int32Array(rows).fill(-1);
-  const colToRow = new Int32Array(cols).fill(-1);
-  if (rows === 0 || cols === 0) return { rowToCol, colToRow, total: 0 };
-  if (lo === Infinity) throw new UserError("no feasible assignment: every pair is forbidden");
-  // Costs shifted to start at 0; forbidden pairs cost more than any assignment of allowed pairs can.
-  const big = (hi - lo + 1) * (n + 1);
-  // Stored at the input's precision: Float32 input halves the memory traffic of the scans that dominate.
-  // Prices and distances are always Float64.
-  const cost = matrix instanceof Float32Array ? new Float32Array(n * n) : new Float64Array(n * n);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const v = matrix[i * cols + j];
-      cost[i * n + j] = v === forbiddenValue ? big : sign * v - lo;
-    }
-    // Padding columns (rows > cols) cost 0: rows assigned there stay unassigned.
-  }
-  // Padding rows (cols > rows) cost 0 everywhere.
-  const { rowToCol: x } = lapjv(cost, n);
-  let total = 0;
-  for (let i = 0; i < rows; i++) {
-    const j = x[i];
-    if (j >= cols) continue;
-    const v = matrix[i * cols + j];
-    if (v === forbiddenValue) throw new UserError(`no feasible assignment: row ${i} can only be matched through a forbidden pair`);
-    rowToCol[i] = j;
-    colToRow[j] = i;
-    total += v;
-  }
-  return { rowToCol, colToRow, total };
+  /**
+   * Dense solver only. "auto" (default): square matrices are first solved on their best entries and the
+   * result certified optimal on the whole matrix (see solveAssignment); "lapjv": always plain LAPJV.
+   */
+  method?: "auto" | "lapjv";
 }
 
 /**

@@ -104,9 +104,11 @@ class Heap {
  * row's work is proportional to the candidates it reaches, not to the number of columns. Rows that no
  * augmenting path through listed pairs can match stay unassigned (-1); `unassigned` counts how many of the
  * smaller side are left out so (0: a complete matching), and the matched ones are matched at minimum
- * total cost. When rows > cols it solves the transpose.
+ * total cost. When rows > cols it solves the transpose. When rows <= cols it also returns the column
+ * prices v (on costs, negated scores when maximising): every listed pair's c[i][j] - v[j] is at least
+ * row i's c[i][x_i] - v[x_i], the duality certificate the dense solver extends to the whole matrix.
  */
-export function solveSparseAssignment(s: SparseMatrix, options: AssignOptions = {}): Assignment & { unassigned: number } {
+export function solveSparseAssignment(s: SparseMatrix, options: AssignOptions = {}): Assignment & { unassigned: number; prices?: Float64Array } {
   if (s.rows > s.cols) {
     const t = solveSparseAssignment(transpose(s), options);
     return { rowToCol: t.colToRow, colToRow: t.rowToCol, total: t.total, unassigned: t.unassigned };
@@ -177,5 +179,5 @@ export function solveSparseAssignment(s: SparseMatrix, options: AssignOptions = 
   for (let i = 0; i < rows; i++)
     if (x[i] >= 0)
       for (let q = rowStart[i]; q < rowStart[i + 1]; q++) if (col[q] === x[i]) total += s.value[q];
-  return { rowToCol: x, colToRow: y, total, unassigned };
+  return { rowToCol: x, colToRow: y, total, unassigned, prices: v };
 }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { lapjv, solveAssignment } from "../../src/assign";
+import { sparseCertified } from "../../src/assign/dense";
 import { UserError } from "../../src/errors";
 import { rng } from "../../src/util/random";
 
@@ -46,10 +47,12 @@ describe("assign/lapjv", () => {
       const integer = t % 3 === 0; // many ties
       const m = Array.from({ length: rows * cols }, () => (integer ? Math.floor(r() * 4) : r() * 10 - 5));
       const maximize = t % 2 === 1;
-      const a = solveAssignment(m, rows, cols, { maximize });
-      checkValid(a, rows, cols);
       const expected = bruteForce(m, rows, cols, maximize);
-      assert.ok(Math.abs(a.total - expected) < 1e-9, `case ${t} (${rows}x${cols}, ${maximize ? "max" : "min"}): ${a.total} vs ${expected}`);
+      for (const method of ["auto", "lapjv"] as const) {
+        const a = solveAssignment(m, rows, cols, { maximize, method });
+        checkValid(a, rows, cols);
+        assert.ok(Math.abs(a.total - expected) < 1e-9, `case ${t} (${rows}x${cols}, ${maximize ? "max" : "min"}, ${method}): ${a.total} vs ${expected}`);
+      }
     }
   });
 
@@ -71,8 +74,10 @@ describe("assign/lapjv", () => {
       const n = 2 + Math.floor(r() * 5);
       const mm = Array.from({ length: n * n }, () => (r() < 0.3 ? I : Math.floor(r() * 9)));
       const best = bruteForce(mm, n, n);
-      if (best === Infinity) assert.throws(() => solveAssignment(mm, n, n), /no feasible assignment/);
-      else assert.equal(solveAssignment(mm, n, n).total, best, `case ${t}`);
+      for (const method of ["auto", "lapjv"] as const) {
+        if (best === Infinity) assert.throws(() => solveAssignment(mm, n, n, { method }), /no feasible assignment/);
+        else assert.equal(solveAssignment(mm, n, n, { method }).total, best, `case ${t} (${method})`);
+      }
     }
     assert.throws(() => solveAssignment([I, I, I, 1], 2, 2), (e: Error) => e instanceof UserError && /no feasible assignment/.test(e.message));
     assert.equal(solveAssignment([-I, 1, 2, -I], 2, 2, { maximize: true }).total, 3);
@@ -82,6 +87,33 @@ describe("assign/lapjv", () => {
     assert.throws(() => solveAssignment([1, 2, 3, Number.NaN], 2, 2), /NaN at row 1, column 1 of the 2 x 2 matrix/);
     assert.throws(() => solveAssignment([1, 2, 3], 2, 2), /3 entries, expected 2 x 2 = 4/);
     assert.throws(() => solveAssignment([1, -Infinity, 3, 4], 2, 2), /only Infinity marks a forbidden pair/);
+  });
+
+  it("solves 600 x 600 problems sparse-first with the same optimum as plain LAPJV, forbidden pairs included", () => {
+    const r = rng(13);
+    const n = 600;
+    for (const kind of ["uniform", "integer", "scores", "forbidden", "low-rank"]) {
+      const m = new Float32Array(n * n);
+      const a = Float64Array.from({ length: n }, () => r());
+      const b = Float64Array.from({ length: n }, () => r());
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          const k = i * n + j;
+          if (kind === "integer") m[k] = Math.floor(r() * 10);
+          else if (kind === "low-rank") m[k] = a[i] * b[j] + 1e-3 * r(); // near-ties everywhere: the LAPJV fallback
+          else if (kind === "forbidden" && r() < 0.9 && j !== (i * 11) % n) m[k] = -Infinity;
+          else m[k] = r() + (kind === "scores" && j === (i * 7) % n ? 1 : 0);
+        }
+      if (kind === "uniform" || kind === "scores" || kind === "forbidden") {
+        // These settle sparse-first (certified), without falling back to LAPJV.
+        const direct = sparseCertified(m, n, -1, 1e9, 1e-9);
+        assert.ok(direct, `${kind}: settled sparse-first`);
+      }
+      const auto = solveAssignment(m, n, n, { maximize: true });
+      const plain = solveAssignment(m, n, n, { maximize: true, method: "lapjv" });
+      checkValid(auto, n, n);
+      assert.ok(Math.abs(auto.total - plain.total) < 1e-6 * Math.abs(plain.total), `${kind}: ${auto.total} vs ${plain.total}`);
+    }
   });
 
   it("solves 400 x 400 random problems with an LP optimality certificate", () => {

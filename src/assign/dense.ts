@@ -9,7 +9,8 @@ import { solveSparseAssignment, sparseMatrix } from "./sparse";
  * every column, whichever is fewer) is assigned. Written here because no maintained npm package solves a
  * dense 10,000 x 10,000 problem in seconds.
  *
- * Square matrices are solved sparse first: each row's and each column's few best entries go to the sparse
+ * Square matrices with at most 32 allowed pairs per row on average are solved as the sparse problem they
+ * are. Other square matrices are solved sparse first: each row's and each column's few best entries go to the sparse
  * shortest-path solver, whose prices are then checked against every entry of the matrix. When no entry
  * has a negative reduced cost the sparse optimum is optimal for the whole matrix (LP duality); otherwise
  * the violating entries join the candidates and it solves again. Few entries ever matter on score-like
@@ -23,10 +24,12 @@ export function solveAssignment(matrix: ArrayLike<number>, rows: number, cols: n
   const forbiddenValue = options.maximize ? -Infinity : Infinity;
   let lo = Infinity;
   let hi = -Infinity;
+  let allowed = 0;
   for (let k = 0; k < matrix.length; k++) {
     const v = matrix[k];
     if (Number.isNaN(v)) throw new UserError(`NaN at row ${Math.floor(k / cols)}, column ${k % cols} of the ${rows} x ${cols} matrix`);
     if (v === forbiddenValue) continue;
+    allowed++;
     if (!Number.isFinite(v)) throw new UserError(`${v} at row ${Math.floor(k / cols)}, column ${k % cols}: only ${forbiddenValue} marks a forbidden pair`);
     const c = sign * v;
     if (c < lo) lo = c;
@@ -35,6 +38,7 @@ export function solveAssignment(matrix: ArrayLike<number>, rows: number, cols: n
   if (rows === 0 || cols === 0) return { rowToCol: new Int32Array(rows).fill(-1), colToRow: new Int32Array(cols).fill(-1), total: 0 };
   if (lo === Infinity) throw new UserError("no feasible assignment: every pair is forbidden");
   const big = (hi - lo + 1) * (Math.max(rows, cols) + 1);
+  if (options.method !== "lapjv" && rows === cols && allowed <= 32 * rows) return sparseAllowed(matrix, rows, forbiddenValue, options);
   if (options.method !== "lapjv" && rows === cols) {
     const certified = sparseCertified(matrix, rows, sign, lo + big, 1e-9 * Math.max(1, hi - lo));
     if (certified) return certified;
@@ -42,22 +46,44 @@ export function solveAssignment(matrix: ArrayLike<number>, rows: number, cols: n
   return denseLapjv(matrix, rows, cols, sign, forbiddenValue, lo, big);
 }
 
+/** Mostly forbidden: the allowed pairs are a sparse problem, solved as one (exact; no certificate needed). */
+function sparseAllowed(matrix: ArrayLike<number>, n: number, forbiddenValue: number, options: AssignOptions): Assignment {
+  const ri: number[] = [];
+  const ci: number[] = [];
+  const vals: number[] = [];
+  for (let k = 0; k < matrix.length; k++)
+    if (matrix[k] !== forbiddenValue) {
+      ri.push(Math.floor(k / n));
+      ci.push(k % n);
+      vals.push(matrix[k]);
+    }
+  const sol = solveSparseAssignment(sparseMatrix(n, n, ri, ci, vals), { maximize: options.maximize });
+  if (sol.unassigned > 0) throw new UserError(`no feasible assignment: the allowed pairs leave ${sol.unassigned} rows unmatched`);
+  return { rowToCol: sol.rowToCol, colToRow: sol.colToRow, total: sol.total, solvedBy: "sparse" };
+}
+
 /**
  * Sparse solve on each row's and each column's 8 best entries, then the duality check on the whole square
  * matrix (forbidden entries at `forbiddenCost`), adding each bad row's worst entries and solving again.
- * Null when it is not settling: no complete matching among the candidates, or more than 5% of the rows
- * bad (prices far off; LAPJV from scratch is then faster), or too many rounds.
+ * Null when it is not settling: no complete matching even among 64 per row, more violating entries than
+ * one per candidate (prices far off: LAPJV from scratch is then faster), or too many rounds.
  */
 export function sparseCertified(matrix: ArrayLike<number>, n: number, sign: 1 | -1, forbiddenCost: number, tol: number, maxRounds = 8): Assignment | null {
-  const k = Math.min(n, 8);
+  let k = Math.min(n, 8);
   let pairs = candidatePairs(matrix, n, n, k, sign === 1 ? -1 : 1);
   for (let round = 0; round < maxRounds; round++) {
     const values = Float64Array.from(pairs.rows, (i, p) => matrix[i * n + pairs.cols[p]]);
     const sol = solveSparseAssignment(sparseMatrix(n, n, pairs.rows, pairs.cols, values), { maximize: sign === -1 });
-    if (sol.unassigned > 0) return null;
-    const extra = violations(matrix, n, sign, forbiddenCost, sol.rowToCol, sol.prices!, tol, k, n / 20);
+    if (sol.unassigned > 0) {
+      // No complete matching among the candidates (forbidden pairs thin them out): widen them.
+      if (k >= n || k >= 64) return null;
+      k = Math.min(n, 4 * k);
+      pairs = candidatePairs(matrix, n, n, k, sign === 1 ? -1 : 1);
+      continue;
+    }
+    const extra = violations(matrix, n, sign, forbiddenCost, sol.rowToCol, sol.prices!, tol, k, n * k);
     if (!extra) return null;
-    if (extra.length === 0) return { rowToCol: sol.rowToCol, colToRow: sol.colToRow, total: sol.total };
+    if (extra.length === 0) return { rowToCol: sol.rowToCol, colToRow: sol.colToRow, total: sol.total, solvedBy: "sparse-certified" };
     pairs = merged(pairs, extra, n);
   }
   return null;
@@ -66,11 +92,11 @@ export function sparseCertified(matrix: ArrayLike<number>, n: number, sign: 1 | 
 /**
  * Entries (flat indices) whose reduced cost c[i][j] - v[j] falls below row i's, c[i][x_i] - v[x_i], by
  * more than tol: the pairs that break the certificate; at most `perRow` per row, the most negative.
- * Null as soon as more than maxRows rows have some.
+ * Null as soon as more than maxTotal entries break it (the prices are far off).
  */
-function violations(matrix: ArrayLike<number>, n: number, sign: number, forbiddenCost: number, x: Int32Array, v: Float64Array, tol: number, perRow: number, maxRows: number): number[] | null {
+function violations(matrix: ArrayLike<number>, n: number, sign: number, forbiddenCost: number, x: Int32Array, v: Float64Array, tol: number, perRow: number, maxTotal: number): number[] | null {
   const entries: number[] = [];
-  let rows = 0;
+  let total = 0;
   const worst = new Float64Array(perRow);
   const at = new Int32Array(perRow);
   for (let i = 0; i < n; i++) {
@@ -80,7 +106,9 @@ function violations(matrix: ArrayLike<number>, n: number, sign: number, forbidde
     for (let j = 0; j < n; j++) {
       const c = sign * matrix[base + j];
       const h = (c === Infinity ? forbiddenCost : c) - v[j];
-      if (!(h < u) || (size === perRow && !(h < worst[perRow - 1]))) continue;
+      if (!(h < u)) continue;
+      if (++total > maxTotal) return null;
+      if (size === perRow && !(h < worst[perRow - 1])) continue;
       let p = size < perRow ? size++ : perRow - 1;
       while (p > 0 && worst[p - 1] > h) {
         worst[p] = worst[p - 1];
@@ -90,7 +118,6 @@ function violations(matrix: ArrayLike<number>, n: number, sign: number, forbidde
       worst[p] = h;
       at[p] = j;
     }
-    if (size > 0 && ++rows > maxRows) return null;
     for (let p = 0; p < size; p++) entries.push(base + at[p]);
   }
   return entries;
@@ -142,5 +169,5 @@ function denseLapjv(matrix: ArrayLike<number>, rows: number, cols: number, sign:
     colToRow[j] = i;
     total += v;
   }
-  return { rowToCol, colToRow, total };
+  return { rowToCol, colToRow, total, solvedBy: "lapjv" };
 }

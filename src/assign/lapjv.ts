@@ -4,6 +4,8 @@ export interface Assignment {
   colToRow: Int32Array;
   /** Sum of the (original, un-negated) scores or costs of the assigned pairs. */
   total: number;
+  /** How the dense solver found it: on the allowed pairs alone (few), sparse first with the duality certificate, or plain LAPJV. */
+  solvedBy?: "sparse" | "sparse-certified" | "lapjv";
 }
 
 export interface AssignOptions {

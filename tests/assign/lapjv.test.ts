@@ -53,6 +53,9 @@ describe("assign/lapjv", () => {
         checkValid(a, rows, cols);
         assert.ok(Math.abs(a.total - expected) < 1e-9, `case ${t} (${rows}x${cols}, ${maximize ? "max" : "min"}, ${method}): ${a.total} vs ${expected}`);
       }
+      // Small matrices go to the sparse solver whole; the certified sparse-first path must be optimal too.
+      const certified = rows === cols ? sparseCertified(m, rows, maximize ? -1 : 1, 1e9, 1e-9) : null;
+      if (certified) assert.ok(Math.abs(certified.total - expected) < 1e-9, `case ${t} certified: ${certified.total} vs ${expected}`);
     }
   });
 

@@ -34,3 +34,21 @@ export function histogram(o: { title: string; values: number[]; x: string; maxbi
     },
   };
 }
+
+/** Lines of y against x, one per value of `color` when given; `scale` picks log or symlog axes. */
+export function lineChart(o: { title: string; rows: Row[]; x: Axis & { scale?: object }; y: Axis & { scale?: object }; color?: Axis; rules?: Row[]; width?: number; height?: number }): VegaLiteSpec {
+  const enc = (a: Axis & { scale?: object }) => ({ field: a.field, type: "quantitative", title: a.title, ...(a.scale ? { scale: a.scale } : {}) });
+  const line = {
+    mark: { type: "line", tooltip: true },
+    encoding: { x: enc(o.x), y: enc(o.y), ...(o.color ? { color: { field: o.color.field, type: "nominal", title: o.color.title } } : {}) },
+  };
+  return {
+    title: o.title,
+    width: o.width ?? 420,
+    height: o.height ?? 240,
+    data: { values: o.rows },
+    ...(o.rules
+      ? { layer: [line, { data: { values: o.rules }, mark: { type: "rule", strokeDash: [4, 3], color: "#c00" }, encoding: { y: { field: o.y.field, type: "quantitative" } } }] }
+      : line),
+  } as VegaLiteSpec;
+}

@@ -1,0 +1,80 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { MnistSplit } from "../data/mnist";
+import { UserError } from "../errors";
+import { referenceCnn } from "../ml/models";
+import { OnnxClassifier } from "../ml/onnx";
+import { fit } from "../ml/train";
+import { softmaxRows } from "../selective/predictor";
+import { mnistSamples, shiftedSamples } from "./samples";
+
+export interface EnsembleOptions {
+  members: number;
+  epochs: number;
+  seed: number;
+  /** Largest shift of the augmentation, in pixels (0: none). */
+  maxShift: number;
+  /** Adam's learning rate in the first epoch; it decays geometrically to finalLearningRate in the last. */
+  learningRate?: number;
+  finalLearningRate?: number;
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+export interface MemberLog {
+  member: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  imagesPerSecond: number;
+}
+
+/**
+ * An ensemble of small CNNs (the reference CNN, each member its own initialisation and augmentation), for
+ * a classifier whose members' agreement says how sure it is. Each epoch trains on a freshly shifted copy
+ * of the training images (data-parallel fit(), one epoch per call, so the learning rate can decay).
+ */
+export class CnnEnsemble {
+  private constructor(readonly models: tf.Sequential[]) {}
+
+  static async train(train: MnistSplit, o: EnsembleOptions): Promise<{ ensemble: CnnEnsemble; history: MemberLog[]; seconds: number }> {
+    if (!(o.members >= 1 && o.epochs >= 1)) throw new UserError(`an ensemble needs at least one member and one epoch, not ${o.members} and ${o.epochs}`);
+    const log = o.log ?? console.log;
+    const lr0 = o.learningRate ?? 2e-3;
+    const lr1 = o.finalLearningRate ?? 1e-4;
+    const t0 = performance.now();
+    const models: tf.Sequential[] = [];
+    const history: MemberLog[] = [];
+    for (let m = 0; m < o.members; m++) {
+      const model = referenceCnn(o.seed + 1000 * m);
+      for (let e = 0; e < o.epochs; e++) {
+        const learningRate = o.epochs === 1 ? lr0 : lr0 * (lr1 / lr0) ** (e / (o.epochs - 1));
+        const data = shiftedSamples(train, o.maxShift, o.seed + 1000 * m + e);
+        const r = await fit(model, data, { seed: o.seed + 1000 * m + e, batchSize: o.batchSize ?? 128, epochs: 1, classes: 10, learningRate, verbose: false });
+        const h = r.history[0];
+        history.push({ member: m + 1, epoch: e + 1, loss: h.loss, learningRate, imagesPerSecond: h.imagesPerSecond });
+        log(`member ${m + 1}/${o.members} epoch ${e + 1}/${o.epochs}: loss ${h.loss.toFixed(4)}, lr ${learningRate.toExponential(1)}, ${Math.round(h.imagesPerSecond)} img/s`);
+      }
+      models.push(model);
+    }
+    return { ensemble: new CnnEnsemble(models), history, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Each member's class probabilities for the images (n x 10 each), by ONNX Runtime. */
+  async probabilities(s: MnistSplit): Promise<Float32Array[]> {
+    const x = mnistSamples(s).x;
+    const out: Float32Array[] = [];
+    for (const model of this.models) {
+      const clf = await OnnxClassifier.fromModel(model);
+      try {
+        out.push(softmaxRows(await clf.logits(x, 4096), 10));
+      } finally {
+        await clf.release();
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const m of this.models) m.dispose();
+  }
+}

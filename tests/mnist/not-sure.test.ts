@@ -1,0 +1,42 @@
+import * as assert from "node:assert/strict";
+import { MNIST_PIXELS, type Mnist, type MnistSplit } from "../../src/data";
+import { notSureSplits, shiftedSamples } from "../../src/mnist";
+
+/** A split whose image i holds the value (i % 250) + 1 at pixel i % 784, so rows can be traced. */
+function traced(n: number, offset: number): MnistSplit {
+  const images = new Uint8Array(n * MNIST_PIXELS);
+  for (let i = 0; i < n; i++) images[i * MNIST_PIXELS + ((i + offset) % MNIST_PIXELS)] = ((i + offset) % 250) + 1;
+  return { n, images, labels: Uint8Array.from({ length: n }, (_, i) => (i + offset) % 10) };
+}
+
+describe("mnist/not-sure splits and augmentation", () => {
+  const m = { train: traced(100, 0), test: traced(30, 500) } as Mnist;
+
+  it("cuts train, calibration and held-out by position, appends the held-out slice to the official test images", () => {
+    const s = notSureSplits(m, { train: 60, calibration: 20, heldOut: 15, testOfficial: 30 });
+    assert.deepEqual([s.train.n, s.calibration.n, s.test.n], [60, 20, 45]);
+    assert.equal(s.calibration.labels[0], 60 % 10);
+    assert.deepEqual(Array.from(s.test.images.subarray(0, MNIST_PIXELS)), Array.from(m.test.images.subarray(0, MNIST_PIXELS)));
+    assert.deepEqual(Array.from(s.test.images.subarray(30 * MNIST_PIXELS, 31 * MNIST_PIXELS)), Array.from(m.train.images.subarray(80 * MNIST_PIXELS, 81 * MNIST_PIXELS)));
+    assert.match(s.description[2].source, /official test images 0-29 \+ training images 80-94/);
+    assert.throws(() => notSureSplits(m, { train: 60, calibration: 30, heldOut: 15, testOfficial: 30 }), /exceed the 100 training images/);
+  });
+
+  it("shifts images by whole pixels with blank fill, keeps labels, and is reproducible", () => {
+    const s: MnistSplit = { n: 200, images: new Uint8Array(200 * MNIST_PIXELS), labels: Uint8Array.from({ length: 200 }, (_, i) => i % 10) };
+    for (let i = 0; i < 200; i++) s.images[i * MNIST_PIXELS + 14 * 28 + 14] = 255; // one dot in the middle
+    const a = shiftedSamples(s, 2, 9);
+    assert.deepEqual(Array.from(a.x), Array.from(shiftedSamples(s, 2, 9).x));
+    assert.equal(a.y, s.labels);
+    let moved = 0;
+    for (let i = 0; i < 200; i++) {
+      const img = a.x.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS);
+      const at = img.findIndex((v) => v === 1);
+      assert.equal(img.reduce((x, y) => x + y, 0), 1, "the dot is kept, nothing else appears");
+      const [r, c] = [Math.floor(at / 28), at % 28];
+      assert.ok(Math.abs(r - 14) <= 2 && Math.abs(c - 14) <= 2, "shift within 2 pixels");
+      if (r !== 14 || c !== 14) moved++;
+    }
+    assert.ok(moved > 70 && moved < 130, `about half the images shifted: ${moved}`);
+  });
+});

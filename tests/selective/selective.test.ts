@@ -1,0 +1,104 @@
+import * as assert from "node:assert/strict";
+import { binomialCdf, chooseThresholds, clopperPearson, confusionMatrix, coverage, ensembleView, negativesToCertify, NOT_SURE, perClassRates, SelectivePredictor, softmaxRows } from "../../src/selective";
+import { rng } from "../../src/util/random";
+
+const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+describe("selective/metrics", () => {
+  // 3 classes, 8 samples: truth and predictions (-1 = not_sure), counted by hand below.
+  const truth = [0, 0, 0, 1, 1, 2, 2, 2];
+  const pred = [0, 0, NOT_SURE, 1, 0, 2, NOT_SURE, 1];
+
+  it("confusion matrix with a not_sure column, by hand", () => {
+    assert.deepEqual(confusionMatrix(truth, pred, 3), [
+      [2, 0, 0, 1],
+      [1, 1, 0, 0],
+      [0, 1, 1, 1],
+    ]);
+  });
+
+  it("per-class TPR and FPR one-vs-rest, not_sure a miss and never a false positive", () => {
+    const r = perClassRates(truth, pred, 3);
+    // class 0: 3 positives (2 right), 5 negatives of which 1 (a 1) called 0.
+    assert.deepEqual([r[0].positives, r[0].negatives, r[0].truePositives, r[0].falsePositives], [3, 5, 2, 1]);
+    near(r[0].tpr, 2 / 3, 1e-12, "tpr 0");
+    near(r[0].fpr, 1 / 5, 1e-12, "fpr 0");
+    // class 1: 2 positives (1 right), 6 negatives, 1 false positive (a 2 called 1).
+    assert.deepEqual([r[1].truePositives, r[1].falsePositives, r[1].negatives], [1, 1, 6]);
+    // class 2: 3 positives (1 right), no false positives.
+    assert.deepEqual([r[2].truePositives, r[2].falsePositives], [1, 0]);
+    near(r[2].fprUpper95, 1 - 0.025 ** (1 / 5), 1e-9, "CP upper, 0 of 5");
+    near(coverage(pred), 6 / 8, 1e-12, "coverage");
+  });
+
+  it("rejects a prediction that is neither a class nor not_sure, and mismatched lengths", () => {
+    assert.throws(() => confusionMatrix([0, 1], [0, 3], 3), /prediction 3 at row 1/);
+    assert.throws(() => confusionMatrix([0, 1], [0], 3), /2 labels but 1 predictions/);
+  });
+
+  it("binomial CDF and Clopper-Pearson intervals against published values", () => {
+    near(binomialCdf(2, 10, 0.3), 0.3827827864, 1e-9, "P(X<=2), n 10, p .3");
+    near(clopperPearson(0, 10)[1], 0.3084971, 1e-6, "0/10 upper");
+    const [lo1, hi1] = clopperPearson(1, 10);
+    near(lo1, 0.0025286, 1e-6, "1/10 lower");
+    near(hi1, 0.4450161, 1e-6, "1/10 upper");
+    const [lo5, hi5] = clopperPearson(5, 10);
+    near(lo5, 0.1870860, 1e-6, "5/10 lower");
+    near(hi5, 0.8129140, 1e-6, "5/10 upper");
+    assert.deepEqual(clopperPearson(0, 0), [0, 1]);
+  });
+
+  it("negatives needed to certify a rate: the smallest n whose bound meets it", () => {
+    const target = 0.00015;
+    const n = negativesToCertify(target);
+    assert.equal(n, Math.ceil(Math.log(0.025) / Math.log(1 - target)));
+    assert.ok(clopperPearson(0, n)[1] <= target && clopperPearson(0, n - 1)[1] > target);
+    assert.ok(negativesToCertify(target, 1) > n, "one false positive needs more negatives");
+  });
+});
+
+describe("selective/thresholds and predictor", () => {
+  it("thresholds meet the FPR constraint on the data they were chosen on, for many random cases", () => {
+    const r = rng(3);
+    for (let t = 0; t < 50; t++) {
+      const n = 200 + Math.floor(r() * 800);
+      const classes = 2 + Math.floor(r() * 5);
+      const truth = Int32Array.from({ length: n }, () => Math.floor(r() * classes));
+      const predicted = Int32Array.from(truth, (c) => (r() < 0.8 ? c : Math.floor(r() * classes)));
+      const score = Float64Array.from(predicted, (p, i) => (p === truth[i] ? 0.5 : 0) + r() * (t % 5 === 0 ? 0.1 : 1));
+      const maxFpr = [0, 0.001, 0.01, 0.05][t % 4];
+      const th = chooseThresholds(truth, predicted, score, classes, maxFpr);
+      const decided = Int32Array.from(predicted, (c, i) => (score[i] > th[c] ? c : NOT_SURE));
+      for (const rates of perClassRates(truth, decided, classes)) {
+        assert.ok(rates.falsePositives <= Math.floor(maxFpr * rates.negatives), `case ${t} class ${rates.cls}: ${rates.falsePositives} false positives`);
+        // Lowest such threshold: lowering it to the next false positive's score would break the constraint.
+        if (th[rates.cls] > -Infinity) {
+          const loosened = Int32Array.from(predicted, (c, i) => (c === rates.cls ? (score[i] >= th[c] ? c : NOT_SURE) : NOT_SURE));
+          assert.ok(perClassRates(truth, loosened, classes)[rates.cls].falsePositives > Math.floor(maxFpr * rates.negatives));
+        }
+      }
+    }
+  });
+
+  it("ensemble view: mean, margin, min over members and agreement, by hand", () => {
+    // Two members, one sample, 3 classes.
+    const a = Float32Array.from([0.7, 0.2, 0.1]);
+    const b = Float32Array.from([0.4, 0.5, 0.1]);
+    const v = ensembleView([a, b], 3);
+    assert.equal(v.predicted[0], 0);
+    near(v.mean[0], 0.55, 1e-6, "mean");
+    near(v.margin[0], 0.55 - 0.35, 1e-6, "margin");
+    near(v.min[0], 0.4, 1e-6, "min");
+    near(v.agreement[0], 0.5, 1e-12, "agreement");
+    const p = softmaxRows(Float32Array.from([0, Math.log(3)]), 2);
+    near(p[0], 0.25, 1e-6, "softmax");
+  });
+
+  it("the selective predictor answers only above its class's threshold", () => {
+    const probs = Float32Array.from([0.9, 0.1, 0.6, 0.4, 0.2, 0.8, 0.45, 0.55]);
+    const view = ensembleView([probs], 2);
+    const truth = [0, 1, 1, 0]; // the 0.6 (called 0) and the 0.55 (called 1) are wrong
+    const sp = SelectivePredictor.calibrate(view, truth, 2, 0, "mean");
+    assert.deepEqual(Array.from(sp.decide(view)), [0, NOT_SURE, 1, NOT_SURE]);
+  });
+});

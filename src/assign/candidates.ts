@@ -152,13 +152,18 @@ export function candidatePairs(scores: ArrayLike<number>, rows: number, cols: nu
       if (sign * scores[i * cols + j] > -Infinity) keys.push(i * cols + j);
     }
   for (let j = 0; j < cols; j++) for (let r = 0; r < kc; r++) if (idx[j * kc + r] >= 0) keys.push(idx[j * kc + r] * cols + j);
-  const sorted = Float64Array.from(keys).sort();
+  return pairsFromKeys(Float64Array.from(keys), cols);
+}
+
+/** Pairs from flat indices (row * cols + col), distinct and sorted by row then column; sorts keys in place. */
+export function pairsFromKeys(keys: Float64Array, cols: number): { rows: Int32Array; cols: Int32Array } {
+  keys.sort();
   const outRows: number[] = [];
   const outCols: number[] = [];
-  for (let p = 0; p < sorted.length; p++) {
-    if (p > 0 && sorted[p] === sorted[p - 1]) continue;
-    outRows.push(Math.floor(sorted[p] / cols));
-    outCols.push(sorted[p] % cols);
+  for (let p = 0; p < keys.length; p++) {
+    if (p > 0 && keys[p] === keys[p - 1]) continue;
+    outRows.push(Math.floor(keys[p] / cols));
+    outCols.push(keys[p] % cols);
   }
   return { rows: Int32Array.from(outRows), cols: Int32Array.from(outCols) };
 }

@@ -1,5 +1,5 @@
 import { UserError } from "../errors";
-import { candidatePairs } from "./candidates";
+import { candidatePairs, pairsFromKeys } from "./candidates";
 import { lapjv, type AssignOptions, type Assignment } from "./lapjv";
 import { solveSparseAssignment, sparseMatrix } from "./sparse";
 
@@ -128,15 +128,7 @@ function merged(pairs: { rows: Int32Array; cols: Int32Array }, extra: number[], 
   const keys = new Float64Array(pairs.rows.length + extra.length);
   pairs.rows.forEach((i, p) => (keys[p] = i * n + pairs.cols[p]));
   keys.set(extra, pairs.rows.length);
-  keys.sort();
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let p = 0; p < keys.length; p++) {
-    if (p > 0 && keys[p] === keys[p - 1]) continue;
-    rows.push(Math.floor(keys[p] / n));
-    cols.push(keys[p] % n);
-  }
-  return { rows: Int32Array.from(rows), cols: Int32Array.from(cols) };
+  return pairsFromKeys(keys, n);
 }
 
 /**

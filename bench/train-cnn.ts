@@ -8,11 +8,12 @@
 // Reference figure: PyTorch 2.13 CPU, 2 threads, trains it at about 3,000 images/s on this machine kind.
 import * as tf from "@tensorflow/tfjs";
 import * as os from "node:os";
-import { loadMnist, sliceSplit, type MnistSplit } from "../src/data";
+import { loadMnist, sliceSplit } from "../src/data";
 import { runMain } from "../src/errors";
 import { initBackend } from "../src/ml";
 import { referenceCnn } from "../src/ml/models";
 import { OnnxClassifier } from "../src/ml/onnx";
+import { mnistSamples } from "../src/mnist";
 import { evaluate, fit, type Samples } from "../src/ml/train";
 
 const PYTORCH_TRAIN_IMAGES_PER_S = 3000;
@@ -20,10 +21,6 @@ const PYTORCH_TRAIN_IMAGES_PER_S = 3000;
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function samples(s: MnistSplit): Samples {
-  return { x: Float32Array.from(s.images, (v) => v / 255), y: s.labels, shape: [28, 28, 1] };
 }
 
 interface Row {
@@ -79,8 +76,8 @@ async function main(): Promise<void> {
   const info = await initBackend();
   const cores = os.availableParallelism();
   const m = await loadMnist();
-  const train = samples(sliceSplit(m.train, 0, 10000));
-  const test = samples(m.test);
+  const train = mnistSamples(sliceSplit(m.train, 0, 10000));
+  const test = mnistSamples(m.test);
   const rows: Row[] = [];
   if (info.name === "tensorflow") rows.push(await measure(`tensorflow (${info.detail})`, "tensorflow", 1, train, test, 3));
   if (tf.findBackend("wasm") || info.name === "wasm") {
@@ -89,7 +86,7 @@ async function main(): Promise<void> {
   }
   rows.push(await measureOnnx(lastModel!, test, train.y.length));
   // The pure-JS cpu backend is two orders of magnitude slower: a small slice, one epoch.
-  rows.push(await measure("cpu (pure JS), 1 thread", "cpu", 1, samples(sliceSplit(m.train, 0, cpuImages)), samples(sliceSplit(m.test, 0, 1000)), 1));
+  rows.push(await measure("cpu (pure JS), 1 thread", "cpu", 1, mnistSamples(sliceSplit(m.train, 0, cpuImages)), mnistSamples(sliceSplit(m.test, 0, 1000)), 1));
 
   console.log(`\nReference CNN, batch 128, Adam; ${os.cpus()[0].model}, ${cores} cores; node ${process.version}`);
   console.log("path".padEnd(44) + "train img/s".padStart(12) + "  vs PyTorch 3,000".padStart(19) + "inference img/s".padStart(17) + "  test acc");

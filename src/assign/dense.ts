@@ -69,8 +69,9 @@ function sparseAllowed(matrix: ArrayLike<number>, n: number, forbiddenValue: num
  * one per candidate (prices far off: LAPJV from scratch is then faster), or too many rounds.
  */
 export function sparseCertified(matrix: ArrayLike<number>, n: number, sign: 1 | -1, forbiddenCost: number, tol: number, maxRounds = 8): Assignment | null {
+  const rank = sign === 1 ? -1 : 1; // candidatePairs ranks scores; costs rank lowest first
   let k = Math.min(n, 8);
-  let pairs = candidatePairs(matrix, n, n, k, sign === 1 ? -1 : 1);
+  let pairs = candidatePairs(matrix, n, n, k, rank);
   for (let round = 0; round < maxRounds; round++) {
     const values = Float64Array.from(pairs.rows, (i, p) => matrix[i * n + pairs.cols[p]]);
     const sol = solveSparseAssignment(sparseMatrix(n, n, pairs.rows, pairs.cols, values), { maximize: sign === -1 });
@@ -78,7 +79,7 @@ export function sparseCertified(matrix: ArrayLike<number>, n: number, sign: 1 | 
       // No complete matching among the candidates (forbidden pairs thin them out): widen them.
       if (k >= n || k >= 64) return null;
       k = Math.min(n, 4 * k);
-      pairs = candidatePairs(matrix, n, n, k, sign === 1 ? -1 : 1);
+      pairs = candidatePairs(matrix, n, n, k, rank);
       continue;
     }
     const extra = violations(matrix, n, sign, forbiddenCost, sol.rowToCol, sol.prices!, tol, k, n * k);

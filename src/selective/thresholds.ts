@@ -9,12 +9,12 @@ import { UserError } from "../errors";
 export function chooseThresholds(truth: ArrayLike<number>, predicted: ArrayLike<number>, score: ArrayLike<number>, classes: number, maxFpr: number): Float64Array {
   if (truth.length !== predicted.length || truth.length !== score.length) throw new UserError(`${truth.length} labels, ${predicted.length} predictions and ${score.length} scores: they must be as many`);
   if (!(maxFpr >= 0 && maxFpr < 1)) throw new UserError(`maximum FPR must be in [0, 1), not ${maxFpr}`);
+  for (let i = 0; i < score.length; i++) if (Number.isNaN(score[i])) throw new UserError(`NaN score at row ${i}`);
   const thresholds = new Float64Array(classes).fill(-Infinity);
   for (let c = 0; c < classes; c++) {
     let negatives = 0;
     const wrong: number[] = []; // scores of the false positives of c
     for (let i = 0; i < truth.length; i++) {
-      if (Number.isNaN(score[i])) throw new UserError(`NaN score at row ${i}`);
       if (truth[i] !== c) {
         negatives++;
         if (predicted[i] === c) wrong.push(score[i]);

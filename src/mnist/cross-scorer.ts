@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors";
+import { referenceCnn } from "../ml/models";
 import { OnnxClassifier } from "../ml/onnx";
 import { fit, type FitOptions, type FitResult, type Samples } from "../ml/train";
 import { rng } from "../util/random";
@@ -58,15 +59,30 @@ export function rankingSets(left: Halves, right: Halves, truth: ArrayLike<number
   return { x: joinedBands(left, right, rows, cols, band), y: new Int32Array(n), shape: [setSize, ROWS, 2 * band, 1] };
 }
 
+function mlp(seed: number, band: number, hidden: readonly number[]): tf.Sequential {
+  let s = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: s++ });
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [ROWS, 2 * band, 1] }),
+      ...hidden.map((units) => tf.layers.dense({ units, activation: "relu", kernelInitializer: init() })),
+      tf.layers.dense({ units: 1, kernelInitializer: init() }),
+    ],
+  });
+}
+
 export interface CrossScorerOptions extends Omit<FitOptions, "classes" | "listwise"> {
   modelSeed: number;
   band: number;
-  hidden?: number[];
+  /** "mlp": dense layers of `hidden` units over the flattened band; "cnn": the reference CNN with one output. */
+  arch?: "mlp" | "cnn";
+  hidden?: readonly number[];
 }
 
 /**
- * The strong scorer: an MLP that sees the re-joined image around the cut (or all of it) and scores how
- * well the two halves belong together, so it can judge strokes crossing the cut pixel by pixel. Trained
+ * The strong scorer: a network (the reference CNN, or an MLP) that sees the re-joined image around the
+ * cut (or all of it) and scores how well the two halves belong together, so it can judge strokes crossing
+ * the cut pixel by pixel; the CNN's local filters generalise far better than an MLP here. Trained
  * listwise (softmax over a true pair and its look-alikes, with data-parallel fit()). Too slow for all
  * 10^8 pairs, it re-scores candidates; inference by ONNX Runtime on every core.
  */
@@ -79,16 +95,8 @@ export class CrossScorer {
   static async train(sets: Samples, o: CrossScorerOptions): Promise<{ scorer: CrossScorer; fit: FitResult }> {
     const [setSize, rows, width] = sets.shape;
     if (rows !== ROWS || width !== 2 * o.band) throw new UserError(`sets of shape ${sets.shape.join("x")} do not hold bands of ${o.band} columns`);
-    let s = o.modelSeed;
-    const init = () => tf.initializers.glorotUniform({ seed: s++ });
-    const hidden = o.hidden ?? [512, 256];
-    const model = tf.sequential({
-      layers: [
-        tf.layers.flatten({ inputShape: [ROWS, 2 * o.band, 1] }),
-        ...hidden.map((units) => tf.layers.dense({ units, activation: "relu", kernelInitializer: init() })),
-        tf.layers.dense({ units: 1, kernelInitializer: init() }),
-      ],
-    });
+    if (o.arch === "cnn" && o.band < 5) throw new UserError(`the CNN cross scorer needs a band of at least 5 columns, not ${o.band}`);
+    const model = o.arch === "cnn" ? referenceCnn(o.modelSeed, [ROWS, 2 * o.band, 1], 1) : mlp(o.modelSeed, o.band, o.hidden ?? [512, 256]);
     const result = await fit(model, sets, { ...o, classes: setSize, listwise: true });
     return { scorer: new CrossScorer(model, o.band), fit: result };
   }

@@ -13,7 +13,11 @@ export interface MethodOptions {
   crossEpochs: number;
   /** Columns either side of the cut the cross scorer sees (14: the whole image). */
   band: number;
-  crossHidden: number[];
+  /** The cross scorer's network: dense layers of crossHidden units, or the reference CNN. */
+  crossArch?: "mlp" | "cnn";
+  /** The cross scorer's Adam step size decays geometrically from the first to the second over its epochs. */
+  crossLearningRate?: [number, number];
+  crossHidden?: readonly number[];
   /** Items per ranking set: the true pair and setSize-1 look-alikes. */
   setSize: number;
   /** Look-alikes are drawn from each left half's hardK best candidates (two-tower plus continuity, geometry-fitting). */
@@ -134,13 +138,16 @@ export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: 
   const mining = since(t0);
   log(`ranking sets: ${sets.y.length.toLocaleString("en-US")} for training, ${valSets.y.length.toLocaleString("en-US")} for validation, ${o.setSize} items each`);
   t0 = performance.now();
+  const [lr0, lr1] = o.crossLearningRate ?? [1e-3, 1e-3];
   const { scorer, fit } = await CrossScorer.train(sets, {
     seed: o.seed,
     modelSeed: o.seed + 1,
     band: o.band,
+    arch: o.crossArch,
     hidden: o.crossHidden,
     batchSize: 64,
     epochs: o.crossEpochs,
+    learningRate: (e) => lr0 * (lr1 / lr0) ** ((e - 1) / Math.max(1, o.crossEpochs - 1)),
     validation: valSets,
     earlyStopping: { patience: 2 },
   });

@@ -50,6 +50,22 @@ describe("ml/train fit", function () {
     assert.ok(err < 1e-5, `max weight difference ${err}`);
   });
 
+  it("follows a learning-rate schedule per epoch, in this thread and in the workers", async () => {
+    // Epoch 2's step size is negligible, so two epochs must end where one epoch at the first rate ends.
+    const data = stripes(48, 6);
+    for (const workers of [1, 2]) {
+      const once = smallCnn(9);
+      const scheduled = smallCnn(9);
+      const opts = { seed: 4, batchSize: 16, classes: 3, verbose: false, workers };
+      await fit(once, data, { ...opts, epochs: 1, learningRate: 0.01 });
+      await fit(scheduled, data, { ...opts, epochs: 2, learningRate: (e: number) => (e === 1 ? 0.01 : 1e-20) });
+      const b = flat(scheduled);
+      const err = Math.max(...flat(once).map((v, i) => Math.abs(v - b[i])));
+      assert.ok(err < 1e-6, `${workers} worker(s): max weight difference ${err}`);
+    }
+    await assert.rejects(fit(smallCnn(9), data, { seed: 1, batchSize: 16, epochs: 2, classes: 3, verbose: false, workers: 1, learningRate: (e) => (e === 1 ? 0.01 : 0) }), /learning rate must be positive, not 0 \(epoch 2\)/);
+  });
+
   it("learns, validates each epoch, and is deterministic for a seed", async () => {
     const train = stripes(300, 2);
     const validation = stripes(90, 3);

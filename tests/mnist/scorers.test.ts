@@ -32,24 +32,30 @@ describe("mnist scorers (trained on a fixture slice of MNIST)", function () {
     model.dispose();
   });
 
-  it("the cross scorer ranks true pairs above random ones on unseen halves", async () => {
-    const m = await loadMnist();
-    const n = 3000;
-    const train = splitHalves(sliceSplit(m.train, 0, n));
-    const task = makeHalvesTask(sliceSplit(m.test, 0, 500), 1);
-    // Random wrong candidates for the fixture (the notebook uses the two-tower's look-alikes).
-    const r = rng(3);
-    const cand = Int32Array.from({ length: n * 8 }, () => Math.floor(r() * n));
-    const sets = rankingSets(train.left, train.right, Int32Array.from({ length: n }, (_, i) => i), cand, 8, 4, 14, 5);
-    assert.deepEqual(sets.shape, [4, 28, 28, 1]);
-    const { scorer } = await CrossScorer.train(sets, { seed: 1, modelSeed: 2, band: 14, hidden: [128], batchSize: 32, epochs: 4, workers: 1, verbose: false });
-    const rows = Int32Array.from({ length: 1000 }, (_, p) => p >> 1);
-    const cols = Int32Array.from(rows, (a, p) => (p % 2 === 0 ? task.truth[a] : (task.truth[a] + 1 + ((a * 7919) % 499)) % 500));
-    const s = await scorer.scorePairs(task.left, task.right, rows, cols);
-    let wins = 0;
-    for (let a = 0; a < 500; a++) if (s[2 * a] > s[2 * a + 1]) wins++;
-    assert.ok(wins / 500 > 0.85, `true pair wins ${wins / 500}`);
-    scorer.dispose();
+  for (const arch of [{ arch: "mlp", band: 14, hidden: [128] }, { arch: "cnn", band: 7 }] as const)
+    it(`the cross scorer (${arch.arch}, band ${arch.band}) ranks true pairs above random ones on unseen halves`, async () => {
+      const m = await loadMnist();
+      const n = 3000;
+      const train = splitHalves(sliceSplit(m.train, 0, n));
+      const task = makeHalvesTask(sliceSplit(m.test, 0, 500), 1);
+      // Random wrong candidates for the fixture (the notebook uses the two-tower's look-alikes).
+      const r = rng(3);
+      const cand = Int32Array.from({ length: n * 8 }, () => Math.floor(r() * n));
+      const sets = rankingSets(train.left, train.right, Int32Array.from({ length: n }, (_, i) => i), cand, 8, 4, arch.band, 5);
+      assert.deepEqual(sets.shape, [4, 28, 2 * arch.band, 1]);
+      const { scorer } = await CrossScorer.train(sets, { seed: 1, modelSeed: 2, ...arch, batchSize: 32, epochs: 4, workers: 1, verbose: false });
+      const rows = Int32Array.from({ length: 1000 }, (_, p) => p >> 1);
+      const cols = Int32Array.from(rows, (a, p) => (p % 2 === 0 ? task.truth[a] : (task.truth[a] + 1 + ((a * 7919) % 499)) % 500));
+      const s = await scorer.scorePairs(task.left, task.right, rows, cols);
+      let wins = 0;
+      for (let a = 0; a < 500; a++) if (s[2 * a] > s[2 * a + 1]) wins++;
+      assert.ok(wins / 500 > 0.85, `true pair wins ${wins / 500}`);
+      scorer.dispose();
+    });
+
+  it("rejects a band too narrow for the CNN", async () => {
+    const sets = { x: new Float32Array(2 * 28 * 8), y: new Int32Array(1), shape: [2, 28, 8, 1] };
+    await assert.rejects(CrossScorer.train(sets, { seed: 1, modelSeed: 2, band: 4, arch: "cnn", batchSize: 1, epochs: 1, workers: 1, verbose: false }), /needs a band of at least 5 columns, not 4/);
   });
 
   it("cuts bands around the seam from the joined image", () => {

@@ -19,7 +19,8 @@ export interface FitOptions {
    * the model scores one item, and the label is the index of the right item in its set.
    */
   listwise?: boolean;
-  learningRate?: number;
+  /** Adam's step size (default 1e-3), or a schedule: the step size of each epoch (1-based). */
+  learningRate?: number | ((epoch: number) => number);
   validation?: Samples;
   /** Stop when validation loss has not improved by minDelta for `patience` epochs; keep the best weights. */
   earlyStopping?: { patience: number; minDelta?: number };
@@ -54,6 +55,7 @@ export interface FitResult {
 /** What the epoch loop needs from an engine: one optimizer step over rows of the epoch order, evaluation, weights. */
 interface Engine {
   step(order: Int32Array, start: number, count: number): Promise<number>;
+  setLearningRate(value: number): Promise<void>;
   evaluate(v: Samples): Promise<{ loss: number; accuracy: number }>;
   weights(): Promise<Float32Array[]>;
   tensors(): Promise<number>;
@@ -74,6 +76,9 @@ class InProcess implements Engine {
     const loss = this.replica.gradients(b.x, b.y, this.train.shape, this.grads);
     this.replica.apply(this.grads);
     return loss;
+  }
+  async setLearningRate(value: number) {
+    this.replica.setLearningRate(value);
   }
   async evaluate(v: Samples) {
     const { lossSum, correct } = this.replica.evaluate(v.x, v.y, v.shape, 0, count(v));
@@ -150,6 +155,10 @@ class DataParallel implements Engine {
     return loss;
   }
 
+  async setLearningRate(value: number) {
+    await this.pool.all(() => ({ cmd: "learningRate", value }));
+  }
+
   async evaluate(v: Samples) {
     const parts = shards(0, count(v), this.pool.size);
     const r = await Promise.all(parts.map((s, i) => (s.count ? this.pool.request(i, { cmd: "evaluate", start: s.start, count: s.count }) : { lossSum: 0, correct: 0 })));
@@ -185,7 +194,13 @@ export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions):
   if (!(o.batchSize >= 1 && o.epochs >= 1)) throw new UserError(`batchSize and epochs must be at least 1 (got ${o.batchSize}, ${o.epochs})`);
   if (o.earlyStopping && !o.validation) throw new UserError("early stopping needs validation data");
   const k = o.workers ?? (backend.name === "tensorflow" ? 1 : Math.max(1, os.availableParallelism()));
-  const learningRate = o.learningRate ?? 1e-3;
+  const rate = o.learningRate ?? 1e-3;
+  const schedule = (epoch: number) => {
+    const lr = typeof rate === "function" ? rate(epoch) : rate;
+    if (!(lr > 0)) throw new UserError(`learning rate must be positive, not ${lr} (epoch ${epoch})`);
+    return lr;
+  };
+  const learningRate = schedule(1);
   const verbose = o.verbose ?? true;
   const n = count(train);
 
@@ -197,6 +212,7 @@ export async function fit(model: tf.LayersModel, train: Samples, o: FitOptions):
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const t0 = performance.now();
+      if (epoch > 1) await engine.setLearningRate(schedule(epoch));
       const order = Int32Array.from(permutation(n, o.seed * 100003 + epoch));
       let lossSum = 0;
       for (let start = 0; start < n; start += o.batchSize) {

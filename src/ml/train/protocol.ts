@@ -19,6 +19,7 @@ export interface WorkerInit {
 export type Request =
   | { cmd: "step"; start: number; count: number }
   | { cmd: "apply" }
+  | { cmd: "learningRate"; value: number }
   | { cmd: "evaluate"; start: number; count: number }
   | { cmd: "weights" }
   | { cmd: "tensors" };
@@ -27,6 +28,7 @@ export type Reply =
   | { cmd: "ready"; parameterCount: number; backend: string }
   | { cmd: "step"; loss: number }
   | { cmd: "apply" }
+  | { cmd: "learningRate" }
   | { cmd: "evaluate"; lossSum: number; correct: number }
   | { cmd: "weights"; weights: Float32Array[] }
   | { cmd: "tensors"; numTensors: number }

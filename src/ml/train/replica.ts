@@ -23,6 +23,11 @@ export class Replica {
     this.parameterCount = this.variables.reduce((a, v) => a + v.size, 0);
   }
 
+  /** Changes the step size and keeps Adam's moment estimates (a schedule, not a restart). */
+  setLearningRate(learningRate: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+  }
+
   private logits(x: tf.Tensor, training: boolean): tf.Tensor2D {
     if (!this.listwise) return this.model.apply(x, { training }) as tf.Tensor2D;
     const [n, items, ...item] = x.shape;

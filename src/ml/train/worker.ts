@@ -30,6 +30,10 @@ async function main(): Promise<void> {
             replica.apply(averaged);
             send({ cmd: "apply" });
             break;
+          case "learningRate":
+            replica.setLearningRate(req.value);
+            send({ cmd: "learningRate" });
+            break;
           case "evaluate": {
             const v = init.validation!;
             send({ cmd: "evaluate", ...replica.evaluate(v.x, v.y, v.shape, req.start, req.count) });

@@ -11,6 +11,18 @@ function terms(log: LogView): number[] {
 
 const isAppend = (m: Message): m is AppendRequest => m.type === "append";
 
+/** Figure 8 (b): S1 led term 2 and put entry 2 on S2 only; S5 led term 3 and wrote its own entry 2. */
+function figure8Cluster(): Cluster {
+  const c = new Cluster({ checkQuorum: false, preVote: false });
+  const m = voters(1, 2, 3, 4, 5);
+  c.add(1, storageWith(m, [1, 2], 3));
+  c.add(2, storageWith(m, [1, 2], 2));
+  c.add(3, storageWith(m, [1], 3));
+  c.add(4, storageWith(m, [1], 3));
+  c.add(5, storageWith(m, [1, 3], 3));
+  return c;
+}
+
 describe("kv/raft replication", () => {
   it("replicates proposals in order and every node applies the same entries", () => {
     const c = Cluster.of([1, 2, 3]);
@@ -54,14 +66,7 @@ describe("kv/raft replication", () => {
   }
 
   it("Figure 8: a previous-term entry on a majority is not committed by counting, and may be overwritten", () => {
-    const c = new Cluster({ checkQuorum: false, preVote: false });
-    const m = voters(1, 2, 3, 4, 5);
-    // (b) S1 led term 2 and put entry 2 on S2 only; S5 led term 3 and wrote its own entry 2.
-    c.add(1, storageWith(m, [1, 2], 3));
-    c.add(2, storageWith(m, [1, 2], 2));
-    c.add(3, storageWith(m, [1], 3));
-    c.add(4, storageWith(m, [1], 3));
-    c.add(5, storageWith(m, [1, 3], 3));
+    const c = figure8Cluster();
     // (c) S5 is down; S1 wins term 4 and copies entry 2 (term 2) to S3 and S4, but its term-4 no-op at
     // index 3 reaches nobody.
     c.isolate(5);
@@ -91,13 +96,7 @@ describe("kv/raft replication", () => {
   });
 
   it("Figure 8 (e): once the leader's own-term entry reaches a majority, the older entry commits with it", () => {
-    const c = new Cluster({ checkQuorum: false, preVote: false });
-    const m = voters(1, 2, 3, 4, 5);
-    c.add(1, storageWith(m, [1, 2], 3));
-    c.add(2, storageWith(m, [1, 2], 2));
-    c.add(3, storageWith(m, [1], 3));
-    c.add(4, storageWith(m, [1], 3));
-    c.add(5, storageWith(m, [1, 3], 3));
+    const c = figure8Cluster();
     c.isolate(5);
     c.elect(1);
     assert.equal(c.node(1).status().commit, 3);

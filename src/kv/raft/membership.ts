@@ -17,6 +17,7 @@ export function validateConfChange(cc: ConfChange): void {
   if (!Number.isSafeInteger(cc.nodeId) || cc.nodeId <= 0) {
     throw new UserError(`raft: conf change node id must be a positive integer, got ${String(cc.nodeId)}`);
   }
+  if (cc.context !== undefined && typeof cc.context !== "string") throw new UserError("raft: conf change context must be a string");
 }
 
 /** The membership after `cc`, or a reason it makes no sense against `m`. */

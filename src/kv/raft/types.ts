@@ -21,6 +21,8 @@ export interface Membership {
 export interface ConfChange {
   type: "addVoter" | "addLearner" | "remove";
   nodeId: number;
+  /** Opaque to the core and replicated with the entry (the server puts the new member's addresses here). */
+  context?: string;
 }
 
 /** An application command. The leader's no-op entry at the start of its term has data "". */

@@ -1,0 +1,345 @@
+/**
+ * One replica of the distributed LevelDB: the Raft core driven by a clock, its durable log, the LevelDB
+ * state machine and the peer transport. It follows the core's contract (persist and fsync, then send,
+ * then apply) in one serialized loop, and offers writes that resolve when applied, linearizable reads
+ * through ReadIndex, membership changes and snapshots. No HTTP here: see client-api.ts / peer-api.ts.
+ */
+import { existsSync, promises as fs } from "node:fs";
+import { join } from "node:path";
+import { randomInt } from "node:crypto";
+import { UserError } from "../../errors";
+import { rng } from "../../util/random";
+import { RaftNode, type ConfChange, type Entry, type Membership, type Message, type Ready, type Rejection } from "../raft";
+import type { Command, RangeQuery, RangeResult, WriteResult } from "../commands";
+import { LevelRaftStorage } from "../store/raft-log";
+import { KvStateMachine } from "../store/state-machine";
+import { AddressBook, parseAddress, type AddressMap, type MemberAddress } from "./addresses";
+import { HttpError } from "./http";
+import { downloadSnapshot, PeerTransport } from "./transport";
+import { readSnapshotDescriptor, snapshotFileName, type SnapshotDescriptor } from "./snapshot-descriptor";
+
+export interface ReplicaOptions {
+  id: number;
+  dataDir: string;
+  /** Voters of a new cluster; empty for a node that joins an existing one. Ignored after the first start. */
+  bootstrap: Membership;
+  addresses: AddressMap;
+  token?: string;
+  /** Milliseconds per Raft tick (default 100: elections after 1-2 s, heartbeats every 100 ms). */
+  tickMs?: number;
+  electionTick?: number;
+  /** Take a snapshot and compact the log every this many applied entries (default 10,000). */
+  snapshotEvery?: number;
+  readMode?: "safe" | "lease";
+  /** How long a write or read may wait before failing as retryable (default 5 s). */
+  requestTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+}
+
+/** A request refused by the core: a 307/503 the client can act on (redirect, or retry later). */
+export function refusal(r: Rejection, book: AddressBook): HttpError {
+  const leaderUrl = r.leader ? book.get(r.leader)?.clientUrl : undefined;
+  if (r.reason === "not-leader" && leaderUrl) {
+    return new HttpError(307, `node is not the leader; the leader is node ${r.leader}`, { leader: r.leader, leaderUrl, retryable: true });
+  }
+  const invalid = r.reason === "invalid-conf-change" || r.reason === "not-a-voter" || r.reason === "already-leader";
+  const status = invalid ? 400 : 503;
+  return new HttpError(status, `refused: ${r.reason}${r.detail ? ` (${r.detail})` : ""}`, { leader: r.leader, retryable: !invalid });
+}
+
+export class KvReplica {
+  readonly book: AddressBook;
+  private readonly transport: PeerTransport;
+  private timer?: NodeJS.Timeout;
+  private pumping = false;
+  private pumpAgain = false;
+  private fatal?: Error;
+  private readonly writes = new Map<number, Waiter<WriteResult> & { term: number }>();
+  private readonly reads = new Map<string, Waiter<number>>();
+  private readonly applyWaiters: Array<{ index: number; resolve(): void }> = [];
+  private readSeq = 0;
+  private readonly timeoutMs: number;
+  private readonly snapshotEvery: number;
+  private readonly snapDir: string;
+
+  private constructor(
+    readonly opts: ReplicaOptions,
+    readonly node: RaftNode,
+    private readonly storage: LevelRaftStorage,
+    readonly sm: KvStateMachine,
+    book: AddressBook,
+  ) {
+    this.book = book;
+    this.timeoutMs = opts.requestTimeoutMs ?? 5000;
+    this.snapshotEvery = opts.snapshotEvery ?? 10_000;
+    this.snapDir = join(opts.dataDir, "snapshots");
+    this.transport = new PeerTransport(
+      opts.id,
+      book,
+      {
+        unreachable: (to) => this.node.reportUnreachable(to),
+        snapshotDone: (to, ok) => {
+          this.node.reportSnapshot(to, ok);
+          this.pump();
+        },
+      },
+      opts.token,
+    );
+  }
+
+  /** Opens (or creates) the data directory and recovers log and state; call start() to join the cluster. */
+  static async open(opts: ReplicaOptions): Promise<KvReplica> {
+    await fs.mkdir(join(opts.dataDir, "snapshots"), { recursive: true });
+    await checkIdentity(opts.dataDir, opts.id);
+    const storage = await LevelRaftStorage.open(join(opts.dataDir, "raft"), opts.bootstrap);
+    const sm = await KvStateMachine.open(join(opts.dataDir, "state"));
+    const book = new AddressBook(opts.addresses);
+    const snap = storage.snapshot();
+    const desc = readSnapshotDescriptor(snap.data);
+    if (desc) book.merge(desc.members);
+    // A crash between installing a snapshot in the log and loading it into LevelDB leaves the state behind.
+    if (desc && sm.appliedIndex < snap.index) {
+      await sm.restoreSnapshot(join(opts.dataDir, "snapshots", desc.file), { sha256: desc.sha256 });
+    }
+    if (storage.lastIndex() >= storage.firstIndex()) recordAddresses(book, storage.entries(storage.firstIndex(), storage.lastIndex() + 1));
+    const node = new RaftNode({
+      id: opts.id,
+      storage,
+      rng: rng(randomInt(2 ** 31)),
+      electionTick: opts.electionTick ?? 10,
+      applied: Math.max(sm.appliedIndex, snap.index),
+      readMode: opts.readMode ?? "safe",
+    });
+    return new KvReplica(opts, node, storage, sm, book);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.node.tick();
+      this.pump();
+    }, this.opts.tickMs ?? 100);
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.transport.close();
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    const closed = new HttpError(503, "node is shutting down", { retryable: true });
+    for (const w of [...this.writes.values(), ...this.reads.values()]) w.reject(closed);
+    this.writes.clear();
+    this.reads.clear();
+    await this.storage.close();
+    await this.sm.close();
+  }
+
+  /** Delivers peer messages; InstallSnapshot waits until the snapshot file has been fetched from its sender. */
+  async receive(msgs: Message[]): Promise<void> {
+    for (const m of msgs) {
+      if (m.type === "snapshot") await this.fetchSnapshot(m.from, m.snapshot.data);
+      this.node.step(m);
+    }
+    this.pump();
+  }
+
+  /** Proposes a write and resolves with its result once applied here. Throws HttpError 307/503 when refused. */
+  async write(cmd: Command): Promise<WriteResult> {
+    this.checkHealthy();
+    const r = this.node.propose(JSON.stringify(cmd));
+    if (!r.ok) throw refusal(r, this.book);
+    const result = this.wait(this.writes, r.index, (w) => Object.assign(w, { term: r.term }));
+    this.pump();
+    return result;
+  }
+
+  /** A range read: linearizable (ReadIndex, then wait until applied) unless `serializable`. */
+  async read(query: RangeQuery, serializable = false): Promise<RangeResult> {
+    this.checkHealthy();
+    if (!serializable) {
+      const ctx = `${this.opts.id}:${++this.readSeq}`;
+      const r = this.node.readIndex(ctx);
+      if (!r.ok) throw refusal(r, this.book);
+      const waiting = this.wait(this.reads, ctx);
+      this.pump();
+      const index = await waiting;
+      if (this.sm.appliedIndex < index) await new Promise<void>((resolve) => this.applyWaiters.push({ index, resolve }));
+    }
+    return this.sm.range(query);
+  }
+
+  /** Proposes a membership change; an added member's addresses ride along in the entry. */
+  async changeMembership(change: ConfChange, address?: MemberAddress): Promise<{ index: number }> {
+    this.checkHealthy();
+    if (change.type !== "remove") {
+      if (!address && !this.book.get(change.nodeId)) throw new UserError(`node ${change.nodeId}: peerUrl and clientUrl are required to add it`);
+      if (address) change = { ...change, context: JSON.stringify(parseAddress("address", address)) };
+    }
+    const r = this.node.proposeConfChange(change);
+    if (!r.ok) throw refusal(r, this.book);
+    await this.wait(this.writes, r.index, (w) => Object.assign(w, { term: r.term }));
+    return { index: r.index };
+  }
+
+  transferLeadership(to: number): void {
+    const r = this.node.transferLeadership(to);
+    if (!r.ok) throw refusal(r, this.book);
+    this.pump();
+  }
+
+  status(): Record<string, unknown> {
+    const s = this.node.status();
+    return {
+      ...s,
+      applied: this.sm.appliedIndex,
+      revision: this.sm.revision,
+      leaderUrl: s.lead ? this.book.get(s.lead)?.clientUrl : undefined,
+      members: this.book.toJSON(),
+      pid: process.pid,
+      healthy: !this.fatal,
+      error: this.fatal?.message,
+    };
+  }
+
+  private checkHealthy(): void {
+    if (this.fatal) throw new HttpError(500, `node stopped serving after an error: ${this.fatal.message}`);
+  }
+
+  private wait<K, T>(map: Map<K, Waiter<T>>, key: K, decorate: (w: Waiter<T>) => Waiter<T> = (w) => w): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        map.delete(key);
+        reject(new HttpError(503, `request timed out after ${this.timeoutMs} ms (no quorum or leader change); retry`, { retryable: true }));
+      }, this.timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        map.delete(key);
+      };
+      map.set(key, decorate({ resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) }));
+    });
+  }
+
+  /** Runs the ready loop until the core is quiet; re-entrant calls just ask for another round. */
+  private pump(): void {
+    if (this.pumping || this.fatal) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          while (this.node.hasReady()) await this.handle(this.node.ready());
+          await this.maybeSnapshot();
+        } while (this.pumpAgain);
+      } catch (err) {
+        // A failed fsync or apply leaves the replica in an unknown state: stop serving rather than guess.
+        this.fatal = err as Error;
+        this.opts.log?.(`node ${this.opts.id}: fatal: ${(err as Error).stack ?? err}`);
+        clearInterval(this.timer);
+        this.transport.close();
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    await this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync);
+    recordAddresses(this.book, rd.entries);
+    this.transport.send(rd.messages);
+    if (rd.snapshot) {
+      const desc = readSnapshotDescriptor(rd.snapshot.data);
+      if (desc) {
+        await this.sm.restoreSnapshot(join(this.snapDir, desc.file), { sha256: desc.sha256 });
+        this.book.merge(desc.members);
+      }
+    }
+    for (const e of rd.committedEntries) await this.apply(e);
+    for (const rs of rd.readStates) this.reads.get(rs.ctx)?.resolve(rs.index);
+    this.node.advance(rd);
+    this.releaseReaders();
+  }
+
+  private async apply(e: Entry): Promise<void> {
+    if (e.index <= this.sm.appliedIndex) return; // replay after restart of what LevelDB already holds
+    const cmd = e.type === "normal" && e.data !== "" ? (JSON.parse(e.data) as Command) : null;
+    const waiter = this.writes.get(e.index);
+    try {
+      const result = await this.sm.apply(e.index, e.term, cmd);
+      if (waiter) {
+        if (waiter.term === e.term) waiter.resolve(result ?? { revision: this.sm.revision });
+        else waiter.reject(new HttpError(503, "leadership changed before the write committed; retry", { retryable: true }));
+      }
+    } catch (err) {
+      if (!(err instanceof UserError) || this.sm.appliedIndex !== e.index) throw err;
+      waiter?.reject(err); // the state machine refused the command (e.g. a stale retry) but applied the entry
+    }
+  }
+
+  private releaseReaders(): void {
+    const applied = this.sm.appliedIndex;
+    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
+      if (this.applyWaiters[i].index <= applied) this.applyWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.sm.appliedIndex;
+    if (applied - this.storage.snapshot().index < this.snapshotEvery) return;
+    await this.sm.checkpoint(); // the log may drop entries only once LevelDB holds them durably
+    const file = snapshotFileName(applied);
+    const info = await this.sm.writeSnapshot(join(this.snapDir, file));
+    const desc: SnapshotDescriptor = { file, sha256: info.sha256, bytes: info.bytes, members: this.book.toJSON() };
+    const snap = this.node.createSnapshot(info.index, JSON.stringify(desc));
+    await this.storage.compact(snap);
+    this.opts.log?.(`node ${this.opts.id}: snapshot at index ${snap.index} (${info.bytes} bytes), log compacted`);
+    await pruneSnapshots(this.snapDir, file);
+  }
+
+  private async fetchSnapshot(from: number, data: string): Promise<void> {
+    const desc = readSnapshotDescriptor(data);
+    if (!desc) return;
+    const dest = join(this.snapDir, desc.file);
+    if (existsSync(dest)) return;
+    const peer = this.book.get(from) ?? desc.members[from];
+    if (!peer) throw new HttpError(503, `no address for snapshot sender ${from}`);
+    this.opts.log?.(`node ${this.opts.id}: fetching snapshot ${desc.file} (${desc.bytes} bytes) from node ${from}`);
+    await downloadSnapshot(peer.peerUrl, desc.file, desc.sha256, dest, this.opts.token);
+  }
+}
+
+/** Conf entries carry an added member's addresses in their context. */
+function recordAddresses(book: AddressBook, entries: Entry[]): void {
+  for (const e of entries) {
+    if (e.type === "conf" && e.change.context) book.set(e.change.nodeId, parseAddress("conf context", JSON.parse(e.change.context)));
+  }
+}
+
+/** Keeps the newest two snapshot files: the current one, and the previous while a transfer may still read it. */
+async function pruneSnapshots(dir: string, current: string): Promise<void> {
+  const files = (await fs.readdir(dir)).filter((f) => f.startsWith("snap-") && !f.endsWith(".part")).sort();
+  const keep = new Set([current, ...files.slice(-2)]);
+  for (const f of files) if (!keep.has(f)) await fs.rm(join(dir, f), { force: true });
+}
+
+/** A data directory belongs to one node id for ever: starting it under another id would corrupt the cluster. */
+async function checkIdentity(dataDir: string, id: number): Promise<void> {
+  const file = join(dataDir, "node.json");
+  if (!existsSync(file)) {
+    await fs.writeFile(file, JSON.stringify({ id }) + "\n");
+    return;
+  }
+  let stored: unknown;
+  try {
+    stored = JSON.parse(await fs.readFile(file, "utf8")).id;
+  } catch (err) {
+    throw new UserError(`${file} is corrupt (${(err as Error).message}); the node will not start`);
+  }
+  if (stored !== id) throw new UserError(`${dataDir} belongs to node ${String(stored)}, not node ${id}`);
+}

@@ -8,8 +8,9 @@ cd "$ROOT"
 start=$(date +%s)
 log() { echo "[setup] $*"; }
 
-# --- Debian packages: Jupyter's classic Notebook, nbconvert and client; Chromium and a font for rendering checks.
-APT_PACKAGES=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient chromium fonts-dejavu-core)
+# --- Debian packages: Jupyter's classic Notebook, nbconvert and client; Chromium and a font for rendering checks;
+# etcd-server, the reference the distributed LevelDB is benchmarked against ([05]).
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient chromium fonts-dejavu-core etcd-server)
 if [ "${WS_SKIP_APT:-0}" != "1" ] && [ -z "${CONDA_PREFIX:-}" ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do

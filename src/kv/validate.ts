@@ -46,10 +46,9 @@ function base64(x: unknown, field: string, limit: number, what: string, budget?:
   return x;
 }
 
+/** Empty keys are allowed, as in LevelDB and abstract-level (whose compliance suite writes one). */
 function key(x: unknown, field: string, budget: { bytes: number }): string {
-  const k = base64(x, field, MAX_KEY_BYTES, "key", budget);
-  if (k.length === 0) throw new UserError(`${field}: empty keys are not allowed`);
-  return k;
+  return base64(x, field, MAX_KEY_BYTES, "key", budget);
 }
 
 function count(x: unknown, field: string, min: number): number {

@@ -57,7 +57,6 @@ describe("kv/validate", () => {
     refuses({ op: "put", key: b("k") }, /command.value must be a base64 string/);
     refuses({ op: "put", key: "a!==", value: "" }, /command.key is not valid base64/);
     refuses({ op: "put", key: "abc", value: "" }, /command.key is not valid base64/);
-    refuses({ op: "del", key: "" }, /command.key: empty keys are not allowed/);
     refuses({ op: "batch", ops: {} }, /ops must be an array/);
     refuses({ op: "batch", ops: [{ op: "put", key: b("a"), value: b("1") }, { op: "delRange" }] }, /ops\[1\].op must be "put" or "del"/);
     refuses({ op: "batch", ops: [{ op: "del", key: 5 }] }, /ops\[0\].key must be a base64 string/);

@@ -17,7 +17,9 @@ const USAGE = `usage: npm run kv -- <command> [options]
   cluster [--nodes 3|5] [--data DIR] [--peer-base 7000] [--client-base 7100] [--token T]
                                  start a local cluster (one process per node) and keep it running
   node --id N --members LIST [--data DIR] [--join] [--host H] [--token T] [--snapshot-every N]
-                                 run one node; LIST is id=host:peerPort:clientPort,...
+       [--tick-ms 50] [--election-tick 10]
+                                 run one node; LIST is id=host:peerPort:clientPort,...; elections
+                                 start after electionTick..2*electionTick ticks without a leader
   put KEY VALUE | get KEY [--serializable] | del KEY
   scan [PREFIX] [--limit N] [--reverse]
   watch [PREFIX] [--from REV]    print changes until Ctrl-C
@@ -40,6 +42,8 @@ const OPTIONS = {
   "peer-base": { type: "string" },
   "client-base": { type: "string" },
   "snapshot-every": { type: "string" },
+  "tick-ms": { type: "string" },
+  "election-tick": { type: "string" },
   serializable: { type: "boolean" },
   limit: { type: "string" },
   reverse: { type: "boolean" },
@@ -111,7 +115,10 @@ async function runNode(f: Flags, token: string | undefined): Promise<void> {
     peerPort: Number(new URL(self.peerUrl).port),
     clientPort: Number(new URL(self.clientUrl).port),
     snapshotEvery: f["snapshot-every"] ? int("snapshot-every", f["snapshot-every"]) : undefined,
+    tickMs: f["tick-ms"] ? int("tick-ms", f["tick-ms"]) : undefined,
+    electionTick: f["election-tick"] ? int("election-tick", f["election-tick"]) : undefined,
     log: (line) => console.log(line),
+    crashBeforeFsync: process.env.KV_FAILPOINT_CRASH_BEFORE_FSYNC ? Number(process.env.KV_FAILPOINT_CRASH_BEFORE_FSYNC) : undefined,
   });
   console.log(`node ${id} serving clients on ${self.clientUrl}, peers on ${self.peerUrl}${token ? " (token required)" : ""}`);
   let last = "";

@@ -182,6 +182,11 @@ export class RaftLog implements LogView {
   }
 
   /** The caller persisted entries up to (index, term): drop them from the unstable suffix. */
+  /** Last index known to be on stable storage (0 while a received snapshot is not yet persisted). */
+  persistedIndex(): number {
+    return this.pendingSnapshot ? 0 : this.offset - 1;
+  }
+
   stableTo(index: number, term: number): void {
     if (index < this.offset || this.term(index) !== term) return; // replaced meanwhile; still unstable
     this.unstable = this.unstable.slice(index + 1 - this.offset);

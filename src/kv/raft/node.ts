@@ -308,6 +308,7 @@ export class RaftNode {
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1];
       this.raftLog.stableTo(last.index, last.term);
+      this.selfPersisted();
     }
     if (rd.committedEntries.length > 0) {
       this.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index);
@@ -398,7 +399,7 @@ export class RaftNode {
     }
     const self = this.progress.get(this.id);
     if (self) {
-      self.match = last;
+      self.match = Math.min(last, this.raftLog.persistedIndex()); // our own copy counts once durable
       self.becomeReplicate();
     }
     // The no-op commits everything before it (§5.4.2 forbids counting replicas of older terms); no conf
@@ -618,12 +619,19 @@ export class RaftNode {
     return undefined;
   }
 
+  /**
+   * The leader's own copy counts toward commitment only once advance() reports it persisted, so a server
+   * may send these appends before its fsync (canSendBeforePersist) without risking committed entries.
+   */
   private appendAsLeader(ents: Entry[]): void {
     this.appendToLog(ents);
-    this.progress.get(this.id)?.maybeUpdate(this.raftLog.lastIndex());
-    // A single voter commits at once; otherwise this is a no-op until followers reply.
-    this.maybeCommit();
     if (this.role === "leader") this.bcastAppend();
+  }
+
+  /** After a persist: the leader's own progress catches up, which may commit (a single voter commits here). */
+  private selfPersisted(): void {
+    const self = this.role === "leader" ? this.progress.get(this.id) : undefined;
+    if (self && self.maybeUpdate(this.raftLog.persistedIndex()) && this.maybeCommit() && this.role === "leader") this.bcastAppend();
   }
 
   private tickLeader(): void {

@@ -1,7 +1,9 @@
 /**
  * Where each member listens. Sources, merged: the addresses a node is started with, the address book in
  * the latest snapshot descriptor, and the `context` of conf entries (an added member's addresses travel
- * in its conf change, so every replica learns them through the log).
+ * in its conf change, so every replica learns them through the log). Addresses a node was started with
+ * win over learned ones: they are how this node reaches that peer (possibly through a proxy), which other
+ * nodes' view must not override.
  */
 import { UserError } from "../../errors";
 
@@ -34,17 +36,20 @@ export function parseAddress(name: string, x: unknown): MemberAddress {
 
 export class AddressBook {
   private readonly map = new Map<number, MemberAddress>();
+  private readonly pinned: Set<number>;
 
   constructor(initial: AddressMap = {}) {
-    this.merge(initial);
+    for (const [id, a] of Object.entries(initial)) this.map.set(Number(id), a);
+    this.pinned = new Set(this.map.keys());
   }
 
+  /** Learned addresses (snapshot descriptor, conf entries); ignored for members given at start. */
   merge(m: AddressMap): void {
-    for (const [id, a] of Object.entries(m)) this.map.set(Number(id), a);
+    for (const [id, a] of Object.entries(m)) this.set(Number(id), a);
   }
 
   set(id: number, a: MemberAddress): void {
-    this.map.set(id, a);
+    if (!this.pinned.has(id)) this.map.set(id, a);
   }
 
   get(id: number): MemberAddress | undefined {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import { UserError } from "../../errors";
 import { rng } from "../../util/random";
-import { RaftNode, type ConfChange, type Entry, type Membership, type Message, type Ready, type Rejection } from "../raft";
+import { canSendBeforePersist, RaftNode, type ConfChange, type Entry, type Membership, type Message, type Ready, type Rejection } from "../raft";
 import type { Command, RangeQuery, RangeResult, WriteResult } from "../commands";
 import { LevelRaftStorage } from "../store/raft-log";
 import { KvStateMachine } from "../store/state-machine";
@@ -25,7 +25,7 @@ export interface ReplicaOptions {
   bootstrap: Membership;
   addresses: AddressMap;
   token?: string;
-  /** Milliseconds per Raft tick (default 100: elections after 1-2 s, heartbeats every 100 ms). */
+  /** Milliseconds per Raft tick (default 50: heartbeats every 50 ms, elections after 0.5-1 s as etcd with --election-timeout 500). */
   tickMs?: number;
   electionTick?: number;
   /** Take a snapshot and compact the log every this many applied entries (default 10,000). */
@@ -34,6 +34,11 @@ export interface ReplicaOptions {
   /** How long a write or read may wait before failing as retryable (default 5 s). */
   requestTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * Fault injection for the nemesis tests: with this probability, a ready() that must be fsynced kills the
+   * process (SIGKILL) after the core appended it in memory and before it reached the disk.
+   */
+  crashBeforeFsync?: number;
 }
 
 interface Waiter<T> {
@@ -122,7 +127,7 @@ export class KvReplica {
     this.timer = setInterval(() => {
       this.node.tick();
       this.pump();
-    }, this.opts.tickMs ?? 100);
+    }, this.opts.tickMs ?? 50);
     this.pump();
   }
 
@@ -250,9 +255,15 @@ export class KvReplica {
   }
 
   private async handle(rd: Ready): Promise<void> {
+    if (rd.mustSync && this.opts.crashBeforeFsync && Math.random() < this.opts.crashBeforeFsync) {
+      this.opts.log?.(`node ${this.opts.id}: failpoint crash-before-fsync`);
+      process.kill(process.pid, "SIGKILL");
+    }
+    // A leader's appends go out while it writes its own copy (see canSendBeforePersist); the rest after.
+    this.transport.send(rd.messages.filter(canSendBeforePersist));
     await this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync);
     recordAddresses(this.book, rd.entries);
-    this.transport.send(rd.messages);
+    this.transport.send(rd.messages.filter((m) => !canSendBeforePersist(m)));
     if (rd.snapshot) {
       const desc = readSnapshotDescriptor(rd.snapshot.data);
       if (desc) {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KvClient, KvError } from "../../../src/kv/client/kv-client";
-import { MAX_KEY_BYTES } from "../../../src/kv/validate";
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "../../../src/kv/validate";
 import type { WatchEvent } from "../../../src/kv/commands";
 import { addressesFor, TestCluster } from "./support";
 
@@ -108,7 +108,8 @@ describe("kv server: a 3-node cluster on loopback", function () {
     assert.match(String(bigKey.body.error), new RegExp(String(MAX_KEY_BYTES)));
     const route = await fetch(`${url}/v2/nothing`);
     assert.equal(route.status, 404);
-    await assert.rejects(client.put("", "x"), (e: KvError) => e.status === 400);
+    const bigValue = client.put("k", Buffer.alloc(MAX_VALUE_BYTES + 1));
+    await assert.rejects(bigValue, (e: KvError) => e.status === 400 && e.message.includes(String(MAX_VALUE_BYTES)));
   });
 
   it("keeps serving writes after the leader stops, and a restarted node recovers from disk", async () => {

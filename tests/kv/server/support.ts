@@ -1,23 +1,13 @@
 /** In-process clusters of real KvServers on loopback for the server tests (fast ticks, temp dirs). */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KvServer, type ServerOptions } from "../../../src/kv/server/server";
 import type { AddressMap } from "../../../src/kv/server/addresses";
 import { KvClient } from "../../../src/kv/client/kv-client";
+import { freePorts } from "../../../src/util/ports";
 
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import("node:net").Server>((ok) => {
-      const s = createServer();
-      s.listen(0, "127.0.0.1", () => ok(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  return ports;
-}
+export { freePorts };
 
 export async function addressesFor(ids: number[]): Promise<AddressMap> {
   const ports = await freePorts(ids.length * 2);

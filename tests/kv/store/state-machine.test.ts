@@ -83,7 +83,7 @@ describe("kv/store KvStateMachine", () => {
 
     it("an invalid command is refused with a UserError but consumes its entry", async () => {
       const t = await fresh();
-      await assert.rejects(t.apply({ op: "put", key: "", value: "" }), UserError);
+      await assert.rejects(t.apply({ op: "put", key: "not base64!", value: "" }), UserError);
       assert.equal(t.sm.appliedIndex, 1);
       assert.equal(t.sm.revision, 0);
     });

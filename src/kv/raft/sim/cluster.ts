@@ -6,6 +6,7 @@
  */
 import { rng } from "../../../util/random";
 import { RaftNode } from "../node";
+import { canSendBeforePersist } from "../ready";
 import { MemoryStorage } from "../storage";
 import type { ConfChange, Entry, Membership, ReadState } from "../types";
 import { entryKey, InvariantChecker, SimViolation } from "./checker";
@@ -176,7 +177,8 @@ class Simulation {
     }
     for (const s of this.shuffle(this.live())) {
       if (!s.raft?.hasReady() || this.rand() < 0.1) continue; // a slow disk: some readies wait a step
-      this.handleReady(s, faulty && this.rand() < 0.002);
+      const crash = faulty ? this.rand() : 1;
+      this.handleReady(s, crash < 0.002 ? "beforePersist" : crash < 0.004 ? "afterPersist" : "none");
     }
   }
 
@@ -279,20 +281,28 @@ class Simulation {
     this.report.crashes++;
   }
 
-  /** Persist, send, apply, advance: the order the Ready contract prescribes. */
-  private handleReady(s: Server, crashAfterPersist: boolean): void {
+  /**
+   * Leader traffic out first (allowed before the fsync), persist, the rest of the messages, apply,
+   * advance: the Ready contract, with crashes injected on either side of the persist.
+   */
+  private handleReady(s: Server, crash: "none" | "beforePersist" | "afterPersist"): void {
     const raft = s.raft;
     if (!raft) return;
     const rd = raft.ready();
+    for (const m of rd.messages) if (canSendBeforePersist(m)) this.net.send(m, this.now);
+    if (crash === "beforePersist") {
+      this.crash(s);
+      return;
+    }
     this.checker.onAppend(s.id, rd.entries, raft.log);
     if (rd.snapshot) s.storage.applySnapshot(rd.snapshot);
     s.storage.append(rd.entries);
     if (rd.hardState) s.storage.setHardState(rd.hardState);
-    if (crashAfterPersist) {
+    if (crash === "afterPersist") {
       this.crash(s);
       return;
     }
-    for (const m of rd.messages) this.net.send(m, this.now);
+    for (const m of rd.messages) if (!canSendBeforePersist(m)) this.net.send(m, this.now);
     if (rd.snapshot) {
       s.applied = rd.snapshot.index;
       s.hash = snapshotHash(rd.snapshot.data);

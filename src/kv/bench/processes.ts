@@ -1,0 +1,67 @@
+/** Node processes of a benchmark cluster: started with their output in log files, killed, restarted alike. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { openSync, closeSync } from "node:fs";
+
+interface Member {
+  cmd: string;
+  args: string[];
+  log: string;
+  env?: NodeJS.ProcessEnv;
+  child?: ChildProcess;
+}
+
+export class ProcessGroup {
+  private readonly members = new Map<number, Member>();
+
+  constructor() {
+    process.once("exit", () => this.killAll());
+  }
+
+  start(id: number, cmd: string, args: string[], log: string, env?: NodeJS.ProcessEnv): void {
+    const m: Member = { cmd, args, log, env };
+    this.members.set(id, m);
+    this.spawn(m);
+  }
+
+  pid(id: number): number | undefined {
+    return this.members.get(id)?.child?.pid;
+  }
+
+  alive(id: number): boolean {
+    const c = this.members.get(id)?.child;
+    return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  /** Sends `signal` and, for SIGKILL/SIGTERM, waits for the exit. */
+  async kill(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const c = this.members.get(id)?.child;
+    if (!c || !this.alive(id)) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill(signal);
+    if (signal === "SIGKILL" || signal === "SIGTERM") await exited;
+  }
+
+  restart(id: number): void {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`no process ${id}`);
+    if (!this.alive(id)) this.spawn(m);
+  }
+
+  dead(): number[] {
+    return [...this.members.keys()].filter((id) => !this.alive(id));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.members.keys()].map((id) => this.kill(id, "SIGKILL")));
+  }
+
+  private killAll(): void {
+    for (const m of this.members.values()) if (m.child && m.child.exitCode === null) m.child.kill("SIGKILL");
+  }
+
+  private spawn(m: Member): void {
+    const fd = openSync(m.log, "a");
+    m.child = spawn(m.cmd, m.args, { stdio: ["ignore", fd, fd], env: m.env ?? process.env });
+    closeSync(fd);
+  }
+}

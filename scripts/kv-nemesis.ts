@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   if (violations > 0 || lost > 0 || failed > 0) process.exitCode = 1;
 }
 
-const ms = (v: number | undefined) => (v === undefined ? "-" : `${v} ms`);
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "-" : `${v} ms`);
 
 function line(k: number, runs: number, r: RunResult): string {
   const check = r.check.ok === true ? "ok" : r.check.ok === false ? `VIOLATION on ${r.check.key}` : "check timeout";

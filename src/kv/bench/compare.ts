@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { startEtcd, etcdVersion, type Timing } from "./etcd";
 import { startOurs } from "./ours";
-import { percentile, runLoad, type LoadResult } from "./load";
+import { runLoad, type LoadResult } from "./load";
+import { percentile } from "../../util/percentile";
+import { freePorts } from "../../util/ports";
 import { sleep, type BenchTarget } from "./target";
 
 export interface TargetFigures {
@@ -27,7 +29,8 @@ export interface CompareOptions {
   failovers: number;
   timing: Timing;
   targets: Array<"ours" | "etcd">;
-  freePorts: (n: number) => Promise<number[]>;
+  /** Defaults to loopback ports that are free now. */
+  freePorts?: (n: number) => Promise<number[]>;
   log?: (line: string) => void;
 }
 
@@ -35,7 +38,7 @@ export async function compareWithEtcd(o: CompareOptions): Promise<{ etcdVersion?
   const figures: TargetFigures[] = [];
   for (const name of o.targets) {
     const dir = mkdtempSync(join(tmpdir(), `kv-bench-${name}-`));
-    const ports = await o.freePorts(6);
+    const ports = await (o.freePorts ?? freePorts)(6);
     o.log?.(`${name}: starting 3 nodes (data in ${dir})`);
     const t = name === "ours" ? await startOurs(dir, ports, o.timing) : await startEtcd(dir, ports, o.timing);
     try {
@@ -76,6 +79,5 @@ async function measure(t: BenchTarget, o: CompareOptions): Promise<TargetFigures
     await t.restartKilled();
     await sleep(500);
   }
-  const sorted = [...failoverMs].sort((a, b) => a - b);
-  return { name: t.name, writes1, writes64, reads64, failoverMs, failoverP50Ms: percentile(sorted, 0.5), failoverP99Ms: percentile(sorted, 0.99) };
+  return { name: t.name, writes1, writes64, reads64, failoverMs, failoverP50Ms: percentile(failoverMs, 50), failoverP99Ms: percentile(failoverMs, 99) };
 }

@@ -1,5 +1,6 @@
 /** Closed-loop load: `clients` workers each issue one operation after another for a fixed time. */
 import { performance } from "node:perf_hooks";
+import { percentile } from "../../util/percentile";
 
 export interface LoadResult {
   clients: number;
@@ -11,10 +12,6 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-export function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 /** Runs `op(worker, i)` in `clients` parallel loops for `durationMs`; failed operations count as errors. */
 export async function runLoad(clients: number, durationMs: number, op: (worker: number, i: number) => Promise<void>): Promise<LoadResult> {
@@ -36,6 +33,5 @@ export async function runLoad(clients: number, durationMs: number, op: (worker: 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { clients, ops: latencies.length, errors, seconds, opsPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  return { clients, ops: latencies.length, errors, seconds, opsPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }

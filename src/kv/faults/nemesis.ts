@@ -17,6 +17,7 @@ import { Workload, type OpCounts } from "./workload";
 import { NEMESES, nextFault, readdRemoved, type FaultContext, type NemesisName } from "./schedules";
 
 export { NEMESES, type NemesisName };
+export { percentile } from "../../util/percentile";
 
 export interface RunOptions {
   nemesis: NemesisName;
@@ -50,6 +51,8 @@ export interface RunResult {
   writesAfterFaults: number;
   /** Per leader kill: ms from the kill to the first successful write called after it. */
   failoverMs: number[];
+  /** Successful writes as [call, return] in ms since the run started (for throughput timelines). */
+  writes: Array<[number, number]>;
   timeline: Array<{ t: number; event: string }>;
   logsDir: string;
   logsKept: boolean;
@@ -174,6 +177,7 @@ export async function runNemesis(o: RunOptions): Promise<RunResult> {
     lostAckedWrites: lost,
     writesAfterFaults: (workload?.writeTimes ?? []).filter(([call]) => call >= firstFault).length,
     failoverMs: failovers(ctx?.leaderKills ?? [], workload?.writeTimes ?? []),
+    writes: (workload?.writeTimes ?? []).map(([c, r]) => [Math.round(c - t0), Math.round(r - t0)]),
     timeline,
     logsDir: dir,
     logsKept: false,
@@ -207,10 +211,4 @@ export function failovers(kills: number[], writes: Array<[number, number]>): num
     if (best < Infinity) out.push(Math.round(best - k));
   }
   return out;
-}
-
-export function percentile(xs: number[], p: number): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }

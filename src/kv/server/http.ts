@@ -1,5 +1,5 @@
 /**
- * Small HTTP helpers shared by the client and peer APIs: JSON bodies with a size limit, JSON replies,
+ * Small HTTP helpers of the client API: JSON bodies with a size limit, JSON replies,
  * errors that carry a status, and the shared-token check. Plain node:http: the API is a handful of
  * routes, not worth a framework dependency.
  */

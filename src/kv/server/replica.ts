@@ -2,20 +2,22 @@
  * One replica of the distributed LevelDB: the Raft core driven by a clock, its durable log, the LevelDB
  * state machine and the peer transport. It follows the core's contract (persist and fsync, then send,
  * then apply) in one serialized loop, and offers writes that resolve when applied, linearizable reads
- * through ReadIndex, membership changes and snapshots. No HTTP here: see client-api.ts / peer-api.ts.
+ * through ReadIndex, membership changes and snapshots. No network code here: see client-api.ts, transport.ts
+ * and peer-server.ts.
  */
 import { existsSync, promises as fs } from "node:fs";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import { UserError } from "../../errors";
 import { rng } from "../../util/random";
-import { canSendBeforePersist, RaftNode, type ConfChange, type Entry, type Membership, type Message, type Ready, type Rejection } from "../raft";
+import { canSendBeforePersist, RaftNode, type ConfChange, type Entry, type InstallSnapshot, type Membership, type Message, type Ready, type Rejection } from "../raft";
 import type { Command, RangeQuery, RangeResult, WriteResult } from "../commands";
 import { LevelRaftStorage } from "../store/raft-log";
 import { KvStateMachine } from "../store/state-machine";
 import { AddressBook, parseAddress, type AddressMap, type MemberAddress } from "./addresses";
 import { HttpError } from "./http";
-import { downloadSnapshot, PeerTransport } from "./transport";
+import { PeerTransport } from "./transport";
+import { downloadSnapshot } from "./snapshot-transfer";
 import { readSnapshotDescriptor, snapshotFileName, type SnapshotDescriptor } from "./snapshot-descriptor";
 
 export interface ReplicaOptions {
@@ -71,6 +73,9 @@ export class KvReplica {
   private readonly timeoutMs: number;
   private readonly snapshotEvery: number;
   private readonly snapDir: string;
+  /** Snapshot files being downloaded, with the newest message to step once each is here. */
+  private readonly fetching = new Map<string, InstallSnapshot>();
+  private readonly downloads = new AbortController();
 
   private constructor(
     readonly opts: ReplicaOptions,
@@ -88,10 +93,8 @@ export class KvReplica {
       book,
       {
         unreachable: (to) => this.node.reportUnreachable(to),
-        snapshotDone: (to, ok) => {
-          this.node.reportSnapshot(to, ok);
-          this.pump();
-        },
+        snapshotDone: (to, ok) => this.reportSnapshot(to, ok),
+        log: opts.log,
       },
       opts.token,
     );
@@ -117,7 +120,9 @@ export class KvReplica {
       storage,
       rng: rng(randomInt(2 ** 31)),
       electionTick: opts.electionTick ?? 10,
-      applied: Math.max(sm.appliedIndex, snap.index),
+      // The state machine may be ahead of the stored commit index (it is written while applying): entries
+      // up to its index are skipped in apply(), so the core need only know what the log proves committed.
+      applied: Math.max(snap.index, Math.min(sm.appliedIndex, storage.initialState().commit)),
       readMode: opts.readMode ?? "safe",
     });
     return new KvReplica(opts, node, storage, sm, book);
@@ -134,6 +139,7 @@ export class KvReplica {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.transport.close();
+    this.downloads.abort();
     while (this.pumping) await new Promise((r) => setTimeout(r, 5));
     const closed = new HttpError(503, "node is shutting down", { retryable: true });
     for (const w of [...this.writes.values(), ...this.reads.values()]) w.reject(closed);
@@ -143,12 +149,21 @@ export class KvReplica {
     await this.sm.close();
   }
 
-  /** Delivers peer messages; InstallSnapshot waits until the snapshot file has been fetched from its sender. */
-  async receive(msgs: Message[]): Promise<void> {
+  /**
+   * Delivers peer messages. An InstallSnapshot whose file is not here yet is stepped only once the file
+   * has been fetched from its sender, in the background: the sender's other messages (heartbeats) go on.
+   */
+  receive(msgs: Message[]): void {
     for (const m of msgs) {
-      if (m.type === "snapshot") await this.fetchSnapshot(m.from, m.snapshot.data);
-      this.node.step(m);
+      if (m.type === "snapshot" && this.mustFetch(m)) this.fetchThenStep(m);
+      else this.node.step(m);
     }
+    this.pump();
+  }
+
+  /** Transport feedback: a snapshot message or file transfer to `to` failed (ok false) or completed. */
+  reportSnapshot(to: number, ok: boolean): void {
+    this.node.reportSnapshot(to, ok);
     this.pump();
   }
 
@@ -261,7 +276,9 @@ export class KvReplica {
     }
     // A leader's appends go out while it writes its own copy (see canSendBeforePersist); the rest after.
     this.transport.send(rd.messages.filter(canSendBeforePersist));
-    await this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync);
+    const saved = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync);
+    // Nothing but the commit index changed: no message depends on it, so apply while it is written.
+    if (rd.mustSync || rd.snapshot) await saved;
     recordAddresses(this.book, rd.entries);
     this.transport.send(rd.messages.filter((m) => !canSendBeforePersist(m)));
     if (rd.snapshot) {
@@ -273,6 +290,7 @@ export class KvReplica {
     }
     for (const e of rd.committedEntries) await this.apply(e);
     for (const rs of rd.readStates) this.reads.get(rs.ctx)?.resolve(rs.index);
+    await saved;
     this.node.advance(rd);
     this.releaseReaders();
   }
@@ -313,15 +331,38 @@ export class KvReplica {
     await pruneSnapshots(this.snapDir, file);
   }
 
-  private async fetchSnapshot(from: number, data: string): Promise<void> {
-    const desc = readSnapshotDescriptor(data);
-    if (!desc) return;
-    const dest = join(this.snapDir, desc.file);
-    if (existsSync(dest)) return;
-    const peer = this.book.get(from) ?? desc.members[from];
-    if (!peer) throw new HttpError(503, `no address for snapshot sender ${from}`);
-    this.opts.log?.(`node ${this.opts.id}: fetching snapshot ${desc.file} (${desc.bytes} bytes) from node ${from}`);
-    await downloadSnapshot(peer.peerUrl, desc.file, desc.sha256, dest, this.opts.token);
+  private mustFetch(m: InstallSnapshot): boolean {
+    const desc = readSnapshotDescriptor(m.snapshot.data);
+    return desc !== undefined && !existsSync(join(this.snapDir, desc.file));
+  }
+
+  /**
+   * Downloads the file a snapshot message points at, then steps the message. A leader resends a snapshot it
+   * presumes lost; a resend for a file already on its way only replaces the message to step.
+   */
+  private fetchThenStep(m: InstallSnapshot): void {
+    const desc = readSnapshotDescriptor(m.snapshot.data)!;
+    const waiting = this.fetching.has(desc.file);
+    this.fetching.set(desc.file, m);
+    if (waiting) return;
+    const peerUrl = (this.book.get(m.from) ?? desc.members[m.from])?.peerUrl;
+    this.opts.log?.(`node ${this.opts.id}: fetching snapshot ${desc.file} (${desc.bytes} bytes) from node ${m.from}`);
+    const source = { self: this.opts.id, peer: m.from, peerUrl: peerUrl ?? "", token: this.opts.token };
+    const download = peerUrl
+      ? downloadSnapshot(source, desc.file, desc.sha256, join(this.snapDir, desc.file), this.downloads.signal)
+      : Promise.reject(new Error(`no address for node ${m.from}`));
+    download.then(
+      () => {
+        const latest = this.fetching.get(desc.file)!;
+        this.fetching.delete(desc.file);
+        if (!this.downloads.signal.aborted) this.receive([latest]);
+      },
+      (err: Error) => {
+        this.fetching.delete(desc.file);
+        // The leader notices (failed transfer or its snapshot timeout) and sends the snapshot again.
+        if (!this.downloads.signal.aborted) this.opts.log?.(`node ${this.opts.id}: snapshot ${desc.file} from node ${m.from} failed: ${err.message}`);
+      },
+    );
   }
 }
 

@@ -1,10 +1,10 @@
-/** A node process's servers: the client API and the peer API on their own ports, around one replica. */
+/** A node process's servers: the client API (HTTP) and the peer protocol (TCP) on their own ports, around one replica. */
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { KvReplica, type ReplicaOptions } from "./replica";
 import { clientHandler } from "./client-api";
-import { peerHandler } from "./peer-api";
+import { PeerServer } from "./peer-server";
 
 export interface ServerOptions extends ReplicaOptions {
   host?: string;
@@ -16,18 +16,27 @@ export class KvServer {
   private constructor(
     readonly replica: KvReplica,
     private readonly client: Server,
-    private readonly peer: Server,
+    private readonly peer: PeerServer,
   ) {}
 
   static async start(opts: ServerOptions): Promise<KvServer> {
     const replica = await KvReplica.open(opts);
     const client = createServer(clientHandler(replica, opts.token));
-    const peer = createServer(peerHandler(replica, join(opts.dataDir, "snapshots"), opts.token));
+    const peer = new PeerServer({
+      self: opts.id,
+      token: opts.token,
+      snapDir: join(opts.dataDir, "snapshots"),
+      known: (id) => replica.book.get(id) !== undefined,
+      receive: (msgs) => replica.receive(msgs),
+      snapshotServed: (to, ok) => replica.reportSnapshot(to, ok),
+      log: opts.log,
+    });
+    const host = opts.host ?? "127.0.0.1";
     try {
-      await listen(peer, opts.peerPort, opts.host ?? "127.0.0.1");
-      await listen(client, opts.clientPort, opts.host ?? "127.0.0.1");
+      await peer.listen(opts.peerPort, host);
+      await listen(client, opts.clientPort, host);
     } catch (err) {
-      peer.close();
+      await peer.close();
       client.close();
       await replica.stop();
       throw err;
@@ -42,8 +51,7 @@ export class KvServer {
 
   async stop(): Promise<void> {
     this.client.closeAllConnections();
-    this.peer.closeAllConnections();
-    await Promise.all([close(this.client), close(this.peer)]);
+    await Promise.all([close(this.client), this.peer.close()]);
     await this.replica.stop();
   }
 }

@@ -1,9 +1,11 @@
 import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { KvClient, KvError } from "../../../src/kv/client/kv-client";
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "../../../src/kv/validate";
 import type { WatchEvent } from "../../../src/kv/commands";
+import { FrameDecoder, FrameKind, helloFrame, type Frame, type Hello } from "../../../src/kv/server/peer-frames";
 import { addressesFor, TestCluster } from "./support";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -11,6 +13,19 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers }, redirect: "manual" });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Opens a peer connection with `hello` and returns the reason of the Error frame the node closes it with. */
+async function peerRefusal(peerUrl: string, hello: Hello): Promise<string> {
+  const s = connect(Number(new URL(peerUrl).port), "127.0.0.1");
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder();
+  s.on("data", (c: Buffer) => frames.push(...decoder.push(c)));
+  s.on("error", () => {});
+  s.write(helloFrame(hello));
+  await new Promise((r) => s.once("close", r));
+  const refusal = frames.find((f) => f.kind === FrameKind.Error);
+  return refusal ? String(JSON.parse(refusal.payload.toString()).reason) : "(closed without a reason)";
 }
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -163,7 +178,7 @@ describe("kv server: snapshots, membership, auth and corruption", function () {
       const url = cluster.members[1].clientUrl;
       assert.equal((await fetch(`${url}/v1/status`)).status, 401);
       assert.equal((await post(`${url}/v1/members`, JSON.stringify({ type: "remove", nodeId: 2 }))).status, 401);
-      assert.equal((await post(`${cluster.members[1].peerUrl}/raft/messages`, "[]")).status, 401);
+      assert.match(await peerRefusal(cluster.members[1].peerUrl, { from: 2, to: 1, token: "wrong" }), /wrong token/);
       await assert.rejects(cluster.client(undefined, "wrong").put("a", "2"), (e: KvError) => e.status === 401);
     } finally {
       await cluster.close();

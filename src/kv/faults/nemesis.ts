@@ -27,6 +27,8 @@ export interface RunOptions {
   seconds: number;
   clients?: number;
   keys?: number;
+  /** Per-call client deadline of the workload (see WorkloadOptions.deadlineMs). */
+  clientDeadlineMs?: number;
   /** Hard limit for the whole run (default: seconds + 90 s). */
   hardDeadlineMs?: number;
   keepLogs?: boolean;
@@ -97,7 +99,7 @@ export async function runNemesis(o: RunOptions): Promise<RunResult> {
     ctx = { cluster: c, rand, event, leaderKills: [], removed: new Set() };
     const fctx = ctx;
     c.onCrash = (id) => fctx.onCrash?.(id);
-    workload = new Workload({ endpoints: c.endpoints, clients, keys: o.keys ?? 5, seed: o.seed });
+    workload = new Workload({ endpoints: c.endpoints, clients, keys: o.keys ?? 5, seed: o.seed, deadlineMs: o.clientDeadlineMs });
     workload.start();
     await sleep(500);
 

@@ -14,7 +14,14 @@ export function failoverTimelineSpec(run: RunResult, bucketMs = 250): VegaLiteSp
   // heals as unlabelled grey rules.
   const stopped = run.timeline.find((e) => e.event.startsWith("workload stopped"))?.t ?? Infinity;
   const during = run.timeline.filter((e) => e.t < stopped);
-  const faults = during.filter((e) => /^(fault|node \d+ killed)/.test(e.event)).map((e) => ({ t: e.t / 1000, event: e.event.replace(/^fault: /, "") }));
+  const faults: Array<{ t: number; event: string }> = [];
+  for (const e of during) {
+    const killed = /^node (\d+) killed/.exec(e.event);
+    const last = faults[faults.length - 1];
+    // A fault's own kill follows it within milliseconds: one label, "kill-leader: node 2".
+    if (killed && last && e.t / 1000 - last.t < 0.5) last.event += `: node ${killed[1]}`;
+    else if (killed || e.event.startsWith("fault: ")) faults.push({ t: e.t / 1000, event: e.event.replace(/^fault: /, "") });
+  }
   const heals = during.filter((e) => e.event.startsWith("healed")).map((e) => ({ t: e.t / 1000 }));
   return {
     title: `Writes acknowledged per second, '${run.nemesis}' run (${run.nodes} nodes; red: faults, grey: heals)`,

@@ -16,6 +16,7 @@ import { LevelRaftStorage } from "../store/raft-log";
 import { KvStateMachine } from "../store/state-machine";
 import { AddressBook, parseAddress, type AddressMap, type MemberAddress } from "./addresses";
 import { HttpError } from "./http";
+import { checkIdentity, dataPaths, pruneSnapshots } from "./data-dir";
 import { PeerTransport } from "./transport";
 import { downloadSnapshot } from "./snapshot-transfer";
 import { readSnapshotDescriptor, snapshotFileName, type SnapshotDescriptor } from "./snapshot-descriptor";
@@ -87,7 +88,7 @@ export class KvReplica {
     this.book = book;
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
     this.snapshotEvery = opts.snapshotEvery ?? 10_000;
-    this.snapDir = join(opts.dataDir, "snapshots");
+    this.snapDir = dataPaths(opts.dataDir).snapshots;
     this.transport = new PeerTransport(
       opts.id,
       book,
@@ -102,17 +103,18 @@ export class KvReplica {
 
   /** Opens (or creates) the data directory and recovers log and state; call start() to join the cluster. */
   static async open(opts: ReplicaOptions): Promise<KvReplica> {
-    await fs.mkdir(join(opts.dataDir, "snapshots"), { recursive: true });
+    const paths = dataPaths(opts.dataDir);
+    await fs.mkdir(paths.snapshots, { recursive: true });
     await checkIdentity(opts.dataDir, opts.id);
-    const storage = await LevelRaftStorage.open(join(opts.dataDir, "raft"), opts.bootstrap);
-    const sm = await KvStateMachine.open(join(opts.dataDir, "state"));
+    const storage = await LevelRaftStorage.open(paths.raft, opts.bootstrap);
+    const sm = await KvStateMachine.open(paths.state);
     const book = new AddressBook(opts.addresses);
     const snap = storage.snapshot();
     const desc = readSnapshotDescriptor(snap.data);
     if (desc) book.merge(desc.members);
     // A crash between installing a snapshot in the log and loading it into LevelDB leaves the state behind.
     if (desc && sm.appliedIndex < snap.index) {
-      await sm.restoreSnapshot(join(opts.dataDir, "snapshots", desc.file), { sha256: desc.sha256 });
+      await sm.restoreSnapshot(join(paths.snapshots, desc.file), { sha256: desc.sha256 });
     }
     if (storage.lastIndex() >= storage.firstIndex()) recordAddresses(book, storage.entries(storage.firstIndex(), storage.lastIndex() + 1));
     const node = new RaftNode({
@@ -371,27 +373,4 @@ function recordAddresses(book: AddressBook, entries: Entry[]): void {
   for (const e of entries) {
     if (e.type === "conf" && e.change.context) book.set(e.change.nodeId, parseAddress("conf context", JSON.parse(e.change.context)));
   }
-}
-
-/** Keeps the newest two snapshot files: the current one, and the previous while a transfer may still read it. */
-async function pruneSnapshots(dir: string, current: string): Promise<void> {
-  const files = (await fs.readdir(dir)).filter((f) => f.startsWith("snap-") && !f.endsWith(".part")).sort();
-  const keep = new Set([current, ...files.slice(-2)]);
-  for (const f of files) if (!keep.has(f)) await fs.rm(join(dir, f), { force: true });
-}
-
-/** A data directory belongs to one node id for ever: starting it under another id would corrupt the cluster. */
-async function checkIdentity(dataDir: string, id: number): Promise<void> {
-  const file = join(dataDir, "node.json");
-  if (!existsSync(file)) {
-    await fs.writeFile(file, JSON.stringify({ id }) + "\n");
-    return;
-  }
-  let stored: unknown;
-  try {
-    stored = JSON.parse(await fs.readFile(file, "utf8")).id;
-  } catch (err) {
-    throw new UserError(`${file} is corrupt (${(err as Error).message}); the node will not start`);
-  }
-  if (stored !== id) throw new UserError(`${dataDir} belongs to node ${String(stored)}, not node ${id}`);
 }

@@ -1,7 +1,7 @@
 /** A node process's servers: the client API (HTTP) and the peer protocol (TCP) on their own ports, around one replica. */
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { dataPaths } from "./data-dir";
 import { KvReplica, type ReplicaOptions } from "./replica";
 import { clientHandler } from "./client-api";
 import { PeerServer } from "./peer-server";
@@ -25,7 +25,7 @@ export class KvServer {
     const peer = new PeerServer({
       self: opts.id,
       token: opts.token,
-      snapDir: join(opts.dataDir, "snapshots"),
+      snapDir: dataPaths(opts.dataDir).snapshots,
       known: (id) => replica.book.get(id) !== undefined,
       receive: (msgs) => replica.receive(msgs),
       snapshotServed: (to, ok) => replica.reportSnapshot(to, ok),

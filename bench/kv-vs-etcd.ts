@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { runMain, UserError } from "../src/errors";
 import { compareWithEtcd, type TargetFigures } from "../src/kv/bench/compare";
+import { etcdVersion } from "../src/kv/bench/etcd";
 import { freePorts } from "../src/util/ports";
 
 async function main(): Promise<void> {
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const failovers = Number(values.failovers);
   if (!(seconds > 0) || !Number.isInteger(failovers) || failovers < 0) throw new UserError("--seconds must be > 0 and --failovers a non-negative integer");
   if (values.only && values.only !== "ours" && values.only !== "etcd") throw new UserError("--only must be ours or etcd");
-  const targets = values.only ? [values.only as "ours" | "etcd"] : (["ours", "etcd"] as const).slice();
+  if (!values.only && !etcdVersion()) console.log("etcd is not installed (Debian: etcd-server): measuring our store alone");
+  const targets = values.only ? [values.only as "ours" | "etcd"] : etcdVersion() ? ["ours" as const, "etcd" as const] : ["ours" as const];
   const r = await compareWithEtcd({ seconds, failovers, timing: { heartbeatMs: 50, electionMs: 500 }, targets, freePorts, log: (l) => console.log(l) });
   const by = (n: string) => r.figures.find((f) => f.name === n);
   const ours = by("ours");

@@ -1,0 +1,9 @@
+// Pulumi program entry: `pulumi up -s dev|prod` from infra/pulumi/.
+import { loadConfig } from "./src/config";
+import { buildStack } from "./src/stack";
+
+const { network, cluster } = buildStack(loadConfig());
+
+export const clusterName = cluster.name;
+export const clusterEndpoint = cluster.endpoint;
+export const vpcId = network.vpcId;

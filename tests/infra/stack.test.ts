@@ -1,14 +1,11 @@
 import { strict as assert } from "node:assert";
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-// index.ts by explicit path: the folder's package.json "main" is pack.ts, which starts the analyzer's gRPC server.
-import { policies } from "../../infra/pulumi/policy/index";
 import { resolveConfig, DEFAULTS } from "../../infra/pulumi/src/config";
 import { cidrSubnet } from "../../infra/pulumi/src/network";
 import { buildStack, type Stack } from "../../infra/pulumi/src/stack";
 import { CONTROL_PLANE_LOGS } from "../../infra/pulumi/src/cluster";
 import { recordStack, settle, type Registered } from "./mocks";
+import { ADMIN, mandatoryViolations, ofType, one } from "./helpers";
 
-const ADMIN = "arn:aws:iam::111122223333:role/platform-admin";
 const IRSA_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["route53:ChangeResourceRecordSets"], Resource: ["arn:aws:route53:::hostedzone/Z1"] }] });
 
 interface Built { res: Registered[]; stack: Stack }
@@ -20,26 +17,6 @@ async function build(env: "dev" | "prod"): Promise<Built> {
     stack.cluster.irsaRole(`${env}-external-dns`, "external-dns", "external-dns", IRSA_POLICY);
     await settle(res);
     return { res, stack };
-}
-
-const ofType = (res: Registered[], type: string) => res.filter((r) => r.type === type);
-const one = (res: Registered[], type: string) => {
-    const all = ofType(res, type);
-    assert.equal(all.length, 1, `exactly one ${type}`);
-    return all[0].inputs;
-};
-
-/** Mandatory violations of every policy for one resource, as the analyzer would report them. */
-function mandatoryViolations(r: Registered): string[] {
-    const out: string[] = [];
-    const args = { type: r.type, props: r.inputs, urn: `urn:pulumi:test::k8s-stack::${r.type}::${r.name}`, name: r.name,
-        stackTags: new Map(), getConfig: () => ({}), isType: () => false, asType: () => undefined,
-        notApplicable: (reason?: string): never => { throw new Error(`notApplicable: ${reason}`); } } as unknown as ResourceValidationArgs;
-    for (const p of policies.filter((p: ResourceValidationPolicy) => p.enforcementLevel === "mandatory")) {
-        const fns = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-        for (const fn of fns) fn(args, (m: string) => { out.push(`${p.name} on ${r.type} ${r.name}: ${m}`); });
-    }
-    return out;
 }
 
 describe("infra stack (Pulumi mocks)", function () {

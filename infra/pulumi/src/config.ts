@@ -1,5 +1,6 @@
 // Typed per-environment stack settings: defaults per environment, overrides from stack config, validation.
 import * as pulumi from "@pulumi/pulumi";
+import type { QuotaSize } from "./k8s-baseline";
 
 export type Env = "dev" | "prod";
 export type NatMode = "perAz" | "single";
@@ -27,6 +28,13 @@ export interface StackConfig {
     kubernetesVersion: string;
     logRetentionDays: number;
     nodeGroups: NodeGroupConfig[];
+    /** Public host name of the sample app's Ingress (its certificate comes from cert-manager). */
+    appHost: string;
+    /** HPA bounds of the sample app. */
+    appReplicas: number;
+    appMaxReplicas: number;
+    /** ResourceQuota of each app namespace. */
+    appQuota: QuotaSize;
 }
 
 export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
@@ -41,6 +49,10 @@ export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
         kubernetesVersion: "1.31",
         logRetentionDays: 30,
         nodeGroups: [{ name: "general", instanceTypes: ["t3.large"], min: 1, max: 3, desired: 2, diskSizeGiB: 50 }],
+        appHost: "kv.dev.example.com",
+        appReplicas: 2,
+        appMaxReplicas: 4,
+        appQuota: { cpu: "4", memory: "8Gi", memoryLimit: "16Gi", pods: "50" },
     },
     prod: {
         env: "prod",
@@ -56,6 +68,10 @@ export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
             { name: "system", instanceTypes: ["m6i.large"], min: 3, max: 6, desired: 3, diskSizeGiB: 50 },
             { name: "apps", instanceTypes: ["m6i.xlarge", "m5.xlarge"], min: 3, max: 12, desired: 3, diskSizeGiB: 100 },
         ],
+        appHost: "kv.example.com",
+        appReplicas: 3, // one per AZ
+        appMaxReplicas: 12,
+        appQuota: { cpu: "16", memory: "32Gi", memoryLimit: "64Gi", pods: "200" },
     },
 };
 
@@ -86,10 +102,14 @@ export function resolveConfig(env: string, overrides: Partial<StackConfig> & { a
         if (!(0 <= g.min && g.min <= g.desired && g.desired <= g.max && g.max > 0)) errors.push(`node group ${g.name}: need 0 <= min <= desired <= max, max > 0`);
         if (!g.instanceTypes?.length) errors.push(`node group ${g.name}: instanceTypes is empty`);
     }
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(c.appHost)) errors.push(`appHost must be a lower-case DNS name (got "${c.appHost}")`);
+    if (!Number.isInteger(c.appReplicas) || c.appReplicas < 1) errors.push(`appReplicas must be an integer >= 1 (got ${c.appReplicas})`);
+    if (!Number.isInteger(c.appMaxReplicas) || c.appMaxReplicas < c.appReplicas) errors.push(`appMaxReplicas must be an integer >= appReplicas (got ${c.appMaxReplicas})`);
     if (env === "prod") {
         // Prod guard rails: these mirror the policy pack so a bad stack file fails before preview.
         if (c.natGateways !== "perAz") errors.push("prod needs natGateways: perAz");
         if (!c.privateEndpoint) errors.push("prod needs privateEndpoint: true");
+        if (c.appReplicas < 2) errors.push("prod needs appReplicas >= 2 (a PDB cannot protect a single replica)");
     }
     if (errors.length) throw new Error(`Invalid stack config for ${env}:\n  - ${errors.join("\n  - ")}`);
     return c;
@@ -114,5 +134,9 @@ export function loadConfig(): StackConfig {
         kubernetesVersion: cfg.get("kubernetesVersion"),
         logRetentionDays: cfg.getNumber("logRetentionDays"),
         nodeGroups: cfg.getObject<NodeGroupConfig[]>("nodeGroups"),
+        appHost: cfg.get("appHost"),
+        appReplicas: cfg.getNumber("appReplicas"),
+        appMaxReplicas: cfg.getNumber("appMaxReplicas"),
+        appQuota: cfg.getObject<QuotaSize>("appQuota"),
     });
 }

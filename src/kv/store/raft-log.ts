@@ -16,7 +16,7 @@ import { ClassicLevel } from "classic-level";
 import { UserError } from "../../errors";
 import { copyMembership, type RaftStorage } from "../raft/storage";
 import type { Entry, HardState, Membership, Snapshot } from "../raft/types";
-import { CorruptStorageError } from "./errors";
+import { CorruptStorageError, openLevel } from "./errors";
 
 const ENTRY_PREFIX = "e/";
 const ENTRY_KEY = /^e\/(\d{16})$/;
@@ -50,18 +50,7 @@ export class LevelRaftStorage implements RaftStorage {
   /** Opens (or creates, with `bootstrap` as the index-0 membership) the log in `dir`, validating it all. */
   static async open(dir: string, bootstrap: Membership): Promise<LevelRaftStorage> {
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: "utf8", valueEncoding: "utf8" });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === "LEVEL_LOCKED") {
-        throw new UserError(`raft log in ${dir} is in use by another process`, { cause: err });
-      }
-      throw new CorruptStorageError(
-        `raft log in ${dir} cannot be opened (${cause?.message ?? String(err)}): the node will not start`,
-        { cause: err },
-      );
-    }
+    await openLevel(db, "raft log", dir);
     try {
       const loaded = await load(db, dir);
       if (loaded) return new LevelRaftStorage(db, dir, loaded.snap, loaded.ents, loaded.hard);

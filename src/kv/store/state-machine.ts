@@ -14,7 +14,7 @@ import { ClassicLevel } from "classic-level";
 import { UserError } from "../../errors";
 import type { Command, RangeQuery, RangeResult, WatchEvent, WriteResult } from "../commands";
 import { validateCommand } from "../validate";
-import { CorruptStorageError } from "./errors";
+import { CorruptStorageError, openLevel } from "./errors";
 import * as R from "./records";
 import { DEFAULT_MAX_SESSIONS, SessionTable, type SessionChange } from "./sessions";
 import { fillFromSnapshot, readSnapshotLines, stateLines, writeNdjsonAtomic } from "./snapshot-file";
@@ -70,13 +70,7 @@ export class KvStateMachine {
       if (!Number.isSafeInteger(v) || v < 1) throw new UserError(`${name} must be an integer >= 1, not ${v}`);
     }
     const db: Db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === "LEVEL_LOCKED") throw new UserError(`${dir}: the database is locked (is another process using it?)`, { cause: err });
-      throw new CorruptStorageError(`${dir}: cannot open the LevelDB database: ${cause?.message ?? (err as Error).message}`, { cause: err });
-    }
+    await openLevel(db, "state database", dir);
     try {
       const [meta, records] = await R.loadState(dir, db);
       const sessions = SessionTable.load(maxSessions, records);

@@ -2,6 +2,7 @@
  * Ours against etcd on the same machine, one after the other (never at once: they would share the cores):
  * 3 nodes each on loopback, fsync on, the same election timing, the same closed-loop clients.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { startOurs } from "./ours";
 import { runLoad, type LoadResult } from "./load";
 import { percentile } from "../../util/percentile";
 import { freePorts } from "../../util/ports";
-import { sleep, type BenchTarget } from "./target";
+import type { BenchTarget } from "./target";
 
 export interface TargetFigures {
   name: string;

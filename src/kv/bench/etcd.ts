@@ -2,6 +2,7 @@
  * etcd 3.4 (Debian's etcd-server) as a benchmark target: three members on loopback, fsync on (its
  * default), talked to through its HTTP/JSON gateway so both stores pay the same HTTP/1.1 + JSON costs.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -53,7 +54,7 @@ export async function startEtcd(dir: string, ports: number[], timing: Timing): P
       } catch (err) {
         current = (current + 1) % ids.length; // etcd forwards to its leader: any live member will do
         if (attempt >= attempts) throw err;
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     }
   };

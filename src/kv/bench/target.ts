@@ -1,4 +1,5 @@
 /** What the benchmark needs from a 3-node store on loopback: ours or etcd, started as real processes. */
+import { setTimeout as sleep } from "node:timers/promises";
 export interface BenchTarget {
   name: string;
   put(key: string, value: string): Promise<void>;
@@ -11,10 +12,6 @@ export interface BenchTarget {
   /** Restarts every killed node and waits until all answer again. */
   restartKilled(): Promise<void>;
   stop(): Promise<void>;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Polls `cond` every 20 ms until it holds or `ms` pass (then throws naming `what`). */

@@ -2,6 +2,7 @@
  * `kv cluster`: a local cluster of 3 or 5 node processes on loopback, one OS process per node so that
  * killing the leader is real. Output of each node is prefixed with its id; Ctrl-C stops them all.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -87,7 +88,7 @@ export async function waitForLeader(client: KvClient, endpoints: string[], timeo
         // not up yet
       }
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new UserError(`no leader elected within ${timeoutMs / 1000} s; see the node output above`);
 }

@@ -6,6 +6,7 @@
  * not applied twice. Concurrent writes use separate lanes. Refusals (307 not-leader) switch to the leader;
  * unreachable nodes and 503s rotate through the endpoints with backoff until the deadline.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -184,7 +185,7 @@ export class KvClient implements KvApi {
         this.current = (this.current + 1) % this.endpoints.length;
       }
       if (Date.now() + delay > deadline) throw new KvError(`gave up after ${this.deadlineMs} ms; last error: ${last}`, 503);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       delay = Math.min(delay * 2, 1000);
     }
   }

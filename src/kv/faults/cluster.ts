@@ -10,6 +10,7 @@
  * Node output goes to <dir>/node-<id>.log. Children are SIGKILLed when the cluster stops, and also on
  * process exit and SIGINT, so a crashed or interrupted harness leaves nothing running.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,7 +52,6 @@ export interface NodeStatus {
   membership?: { voters: number[]; learners: number[] };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class FaultCluster {
   readonly ids: number[];

@@ -8,6 +8,7 @@
  * whatever history it gathered still checked. Logs (and, on failure, history.json and result.json) stay
  * in `logsDir` when the run fails or `keepLogs` is set.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../../util/random";
@@ -61,7 +62,6 @@ export interface RunResult {
   durationMs: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Deadline extends Error {}
 

@@ -3,6 +3,7 @@
  * alternates them (fault ~1-3 s, heal ~1-2 s). Choices (which node, cut or blackhole) come from the run's
  * seeded random source, so a seed names a schedule (timing still varies with the machine).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FaultCluster } from "./cluster";
 
 export const NEMESES = [
@@ -47,7 +48,6 @@ const shuffle = <T>(xs: T[], rand: () => number): T[] => {
 const pick = <T>(xs: T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)];
 const linkMode = (rand: () => number): "cut" | "drop" => (rand() < 0.3 ? "drop" : "cut");
 const healNetwork: (ctx: FaultContext) => Heal = (ctx) => async () => ctx.cluster.heal();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Live members: running (or paused) and not removed. */
 const members = (ctx: FaultContext) => ctx.cluster.ids.filter((id) => !ctx.removed.has(id));

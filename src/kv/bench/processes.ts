@@ -1,6 +1,7 @@
 /** Node processes of a benchmark cluster: started with their output in log files, killed, restarted alike. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
+import { killOnExit } from "../faults/processes";
 
 interface Member {
   cmd: string;
@@ -14,7 +15,7 @@ export class ProcessGroup {
   private readonly members = new Map<number, Member>();
 
   constructor() {
-    process.once("exit", () => this.killAll());
+    killOnExit.add(this);
   }
 
   start(id: number, cmd: string, args: string[], log: string, env?: NodeJS.ProcessEnv): void {
@@ -53,9 +54,11 @@ export class ProcessGroup {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.members.keys()].map((id) => this.kill(id, "SIGKILL")));
+    killOnExit.delete(this);
   }
 
-  private killAll(): void {
+  /** Called by killOnExit when this process exits or is interrupted. */
+  killAllSync(): void {
     for (const m of this.members.values()) if (m.child && m.child.exitCode === null) m.child.kill("SIGKILL");
   }
 

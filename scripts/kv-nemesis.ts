@@ -10,7 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { runMain, UserError } from "../src/errors";
-import { NEMESES, percentile, runNemesis, type NemesisName, type RunResult } from "../src/kv/faults/nemesis";
+import { NEMESES, percentile, runNemesis, summarizeRuns, type NemesisName, type RunResult } from "../src/kv/faults/nemesis";
 
 const USAGE = `usage: npx tsx scripts/kv-nemesis.ts [--runs N] [--seconds S] [--nodes 3|5] [--nemesis NAME] [--seed N] [--clients N] [--out FILE] [--verbose]
   --nemesis: ${NEMESES.join(", ")} (default mixed)`;
@@ -63,13 +63,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const violations = results.filter((r) => r.check.ok === false).length;
-  const lost = results.reduce((n, r) => n + r.lostAckedWrites.length, 0);
-  const failed = results.filter((r) => r.error !== undefined).length;
-  const undecided = results.filter((r) => r.check.ok === "unknown").length;
-  const fo = results.flatMap((r) => r.failoverMs);
+  const t = summarizeRuns(results);
+  const { violations, lost, unfinished: failed, undecided } = t;
   const summary = {
-    runs: results.length,
+    runs: t.runs,
     nemesis,
     nodes,
     seconds,
@@ -78,13 +75,13 @@ async function main(): Promise<void> {
     lostAckedWrites: lost,
     failedRuns: failed,
     checkTimeouts: undecided,
-    ops: results.reduce((a, r) => ({ ok: a.ok + r.ops.ok, failed: a.failed + r.ops.failed, unknown: a.unknown + r.ops.unknown }), { ok: 0, failed: 0, unknown: 0 }),
-    failoverMs: { count: fo.length, p50: percentile(fo, 50), p99: percentile(fo, 99), max: percentile(fo, 100) },
+    ops: t.ops,
+    failoverMs: t.failoverMs,
   };
   console.log(
     `\n${summary.runs} runs (${nemesis}, ${nodes} nodes, ${seconds} s): ${violations} violations, ${lost} lost acked writes, ` +
       `${failed} runs that could not finish, ${undecided} check timeouts; failover p50 ${ms(summary.failoverMs.p50)} ` +
-      `p99 ${ms(summary.failoverMs.p99)} over ${fo.length} leader kills`,
+      `p99 ${ms(summary.failoverMs.p99)} over ${t.failoverMs.count} leader kills`,
   );
   if (f.out) {
     writeFileSync(f.out, JSON.stringify({ summary, runs: results.map(({ timeline: _t, ...r }) => r) }, null, 2) + "\n");

@@ -2,7 +2,6 @@
 import type { VegaLiteSpec } from "../charts";
 import type { TargetFigures } from "./bench/compare";
 import type { RunResult } from "./faults/nemesis";
-import { percentile } from "../util/percentile";
 
 /** Acknowledged writes per second over a run, with each fault and heal drawn as a labelled vertical rule. */
 export function failoverTimelineSpec(run: RunResult, bucketMs = 250): VegaLiteSpec {
@@ -50,18 +49,6 @@ export function nemesisRows(runs: RunResult[]): Record<string, string | number>[
     "failover ms": r.failoverMs.join(", ") || "-",
     finished: r.error ? `no: ${r.error}` : "yes",
   }));
-}
-
-export function nemesisSummary(runs: RunResult[]): { runs: number; violations: number; undecided: number; lost: number; unfinished: number; failoverP99Ms: number } {
-  const failovers = runs.flatMap((r) => r.failoverMs);
-  return {
-    runs: runs.length,
-    violations: runs.filter((r) => r.check.ok === false).length,
-    undecided: runs.filter((r) => r.check.ok === "unknown").length,
-    lost: runs.reduce((a, r) => a + r.lostAckedWrites.length, 0),
-    unfinished: runs.filter((r) => r.error !== undefined).length,
-    failoverP99Ms: percentile(failovers, 99),
-  };
 }
 
 /** Side-by-side rows (ours, etcd, ratio) of the benchmark's headline figures. */

@@ -18,7 +18,8 @@ import { Workload, type OpCounts } from "./workload";
 import { NEMESES, nextFault, readdRemoved, type FaultContext, type NemesisName } from "./schedules";
 
 export { NEMESES, type NemesisName };
-export { percentile } from "../../util/percentile";
+import { percentile } from "../../util/percentile";
+export { percentile };
 
 export interface RunOptions {
   nemesis: NemesisName;
@@ -213,4 +214,30 @@ export function failovers(kills: number[], writes: Array<[number, number]>): num
     if (best < Infinity) out.push(Math.round(best - k));
   }
   return out;
+}
+
+export interface RunsSummary {
+  runs: number;
+  violations: number;
+  /** Histories the checker could not decide within its time limit. */
+  undecided: number;
+  lost: number;
+  /** Runs that could not finish (hard deadline, no leader at the end, final reads failed). */
+  unfinished: number;
+  ops: OpCounts;
+  failoverMs: { count: number; p50: number; p99: number; max: number };
+}
+
+/** Totals over many runs: what the campaign script prints and the notebook reports. */
+export function summarizeRuns(runs: RunResult[]): RunsSummary {
+  const failovers = runs.flatMap((r) => r.failoverMs);
+  return {
+    runs: runs.length,
+    violations: runs.filter((r) => r.check.ok === false).length,
+    undecided: runs.filter((r) => r.check.ok === "unknown").length,
+    lost: runs.reduce((a, r) => a + r.lostAckedWrites.length, 0),
+    unfinished: runs.filter((r) => r.error !== undefined).length,
+    ops: runs.reduce((a, r) => ({ ok: a.ok + r.ops.ok, failed: a.failed + r.ops.failed, unknown: a.unknown + r.ops.unknown }), { ok: 0, failed: 0, unknown: 0 }),
+    failoverMs: { count: failovers.length, p50: percentile(failovers, 50), p99: percentile(failovers, 99), max: percentile(failovers, 100) },
+  };
 }

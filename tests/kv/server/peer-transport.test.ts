@@ -11,9 +11,7 @@ import { checkHello, encodeFrame, FrameDecoder, FrameError, FrameKind, helloFram
 import { PeerServer } from "../../../src/kv/server/peer-server";
 import { downloadSnapshot } from "../../../src/kv/server/snapshot-transfer";
 import { PeerTransport } from "../../../src/kv/server/transport";
-import { freePorts } from "../../../src/util/ports";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from "node:timers/promises";
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

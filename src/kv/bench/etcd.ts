@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors";
-import { ProcessGroup } from "./processes";
-import { waitFor, type BenchTarget } from "./target";
+import { leaderControls, ProcessGroup } from "./processes";
+import type { BenchTarget } from "./target";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
@@ -58,16 +58,13 @@ export async function startEtcd(dir: string, ports: number[], timing: Timing): P
       }
     }
   };
-  const status = async (i: number) => {
+  const isLeader = async (i: number) => {
     const res = await fetch(`${client(i)}/v3/maintenance/status`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) });
     const s = (await res.json()) as { header: { member_id: string }; leader: string };
-    return { isLeader: s.header.member_id === s.leader };
+    return s.header.member_id === s.leader;
   };
-  const leaderId = async () => {
-    for (const i of ids) if (group.alive(i) && (await status(i).catch(() => ({ isLeader: false }))).isLeader) return i;
-    return undefined;
-  };
-  await waitFor("an etcd leader", 30_000, async () => (await leaderId()) !== undefined);
+  const controls = leaderControls(group, ids, isLeader, 30_000);
+  await controls.waitForLeader();
   return {
     name: "etcd",
     put: async (key, value) => void (await call("/v3/kv/put", { key: b64(key), value: b64(value) })),
@@ -76,20 +73,8 @@ export async function startEtcd(dir: string, ports: number[], timing: Timing): P
       const r = (await call("/v3/kv/range", { key: b64(key) })) as { kvs?: Array<{ value: string }> };
       return r.kvs?.[0] ? Buffer.from(r.kvs[0].value, "base64").toString() : undefined;
     },
-    killLeader: async () => {
-      const id = await leaderId();
-      if (!id) throw new Error("etcd: no leader to kill");
-      await group.kill(id);
-      return id;
-    },
-    restartKilled: async () => {
-      const dead = group.dead();
-      for (const i of dead) group.restart(i);
-      await waitFor("etcd members back", 30_000, async () => {
-        for (const i of dead) await status(i);
-        return (await leaderId()) !== undefined;
-      });
-    },
+    killLeader: controls.killLeader,
+    restartKilled: controls.restartKilled,
     stop: () => group.stopAll(),
   };
 }

@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { KvClient } from "../client/kv-client";
 import { nodeArgs } from "../cli/local-cluster";
 import type { AddressMap } from "../server/addresses";
-import { ProcessGroup } from "./processes";
-import { waitFor, type BenchTarget } from "./target";
+import { leaderControls, ProcessGroup } from "./processes";
+import type { BenchTarget } from "./target";
 import type { Timing } from "./etcd";
 
 const CLI = resolve(__dirname, "../../../scripts/kv.ts");
@@ -18,31 +18,15 @@ export async function startOurs(dir: string, ports: number[], timing: Timing): P
   for (const i of ids) group.start(i, process.execPath, ["--import", "tsx", CLI, ...nodeArgs(i, dir, members), ...tick], join(dir, `node-${i}.log`));
   const endpoints = ids.map((i) => members[i].clientUrl);
   const client = new KvClient({ endpoints, deadlineMs: 30_000, attemptTimeoutMs: 2000 });
-  const status = (i: number) => client.status(members[i].clientUrl);
-  const leaderId = async () => {
-    for (const i of ids) if (group.alive(i) && (await status(i).catch(() => undefined))?.role === "leader") return i;
-    return undefined;
-  };
-  await waitFor("a leader", 60_000, async () => (await leaderId()) !== undefined);
+  const controls = leaderControls(group, ids, async (i) => (await client.status(members[i].clientUrl)).role === "leader", 60_000);
+  await controls.waitForLeader();
   return {
     name: "ours",
     put: async (key, value) => void (await client.put(key, value)),
     probe: async (key) => void (await new KvClient({ endpoints, deadlineMs: 100, attemptTimeoutMs: 200 }).put(key, "x")),
     get: async (key) => (await client.get(key))?.toString(),
-    killLeader: async () => {
-      const id = await leaderId();
-      if (!id) throw new Error("no leader to kill");
-      await group.kill(id);
-      return id;
-    },
-    restartKilled: async () => {
-      const dead = group.dead();
-      for (const i of dead) group.restart(i);
-      await waitFor("killed nodes back", 60_000, async () => {
-        for (const i of dead) await status(i);
-        return (await leaderId()) !== undefined;
-      });
-    },
+    killLeader: controls.killLeader,
+    restartKilled: controls.restartKilled,
     stop: () => group.stopAll(),
   };
 }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
 import { killOnExit } from "../faults/processes";
+import { waitFor } from "./target";
 
 interface Member {
   cmd: string;
@@ -67,4 +68,32 @@ export class ProcessGroup {
     m.child = spawn(m.cmd, m.args, { stdio: ["ignore", fd, fd], env: m.env ?? process.env });
     closeSync(fd);
   }
+}
+
+/**
+ * Leader-kill controls for a benchmark target whose members run in `group`. `isLeader(id)` asks member
+ * `id` whether it leads, and throws while it does not answer.
+ */
+export function leaderControls(group: ProcessGroup, ids: number[], isLeader: (id: number) => Promise<boolean>, timeoutMs: number) {
+  const leaderId = async () => {
+    for (const i of ids) if (group.alive(i) && (await isLeader(i).catch(() => false))) return i;
+    return undefined;
+  };
+  return {
+    waitForLeader: () => waitFor("a leader", timeoutMs, async () => (await leaderId()) !== undefined),
+    killLeader: async (): Promise<number> => {
+      const id = await leaderId();
+      if (!id) throw new Error("no leader to kill");
+      await group.kill(id);
+      return id;
+    },
+    restartKilled: async (): Promise<void> => {
+      const dead = group.dead();
+      for (const i of dead) group.restart(i);
+      await waitFor("killed members back", timeoutMs, async () => {
+        for (const i of dead) await isLeader(i);
+        return (await leaderId()) !== undefined;
+      });
+    },
+  };
 }

@@ -277,12 +277,15 @@ export class KvReplica {
       process.kill(process.pid, "SIGKILL");
     }
     // A leader's appends go out while it writes its own copy (see canSendBeforePersist); the rest after.
-    this.transport.send(rd.messages.filter(canSendBeforePersist));
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const m of rd.messages) (canSendBeforePersist(m) ? early : late).push(m);
+    this.transport.send(early);
     const saved = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync);
     // Nothing but the commit index changed: no message depends on it, so apply while it is written.
     if (rd.mustSync || rd.snapshot) await saved;
     recordAddresses(this.book, rd.entries);
-    this.transport.send(rd.messages.filter((m) => !canSendBeforePersist(m)));
+    this.transport.send(late);
     if (rd.snapshot) {
       const desc = readSnapshotDescriptor(rd.snapshot.data);
       if (desc) {

@@ -18,7 +18,8 @@ import { join, resolve } from "node:path";
 import { UserError } from "../../errors";
 import { KvClient } from "../client/kv-client";
 import { LinkProxy, type ProxyMode } from "./proxy";
-import { freePorts, HOST, killOnExit } from "./processes";
+import { freePorts } from "../../util/ports";
+import { HOST, killOnExit } from "./processes";
 
 const REPO = resolve(__dirname, "../../..");
 const CLI = join(REPO, "scripts/kv.ts");

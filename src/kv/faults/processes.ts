@@ -1,5 +1,4 @@
-/** Process plumbing for the fault cluster: killing children when the harness exits (and free ports, re-exported). */
-export { freePorts } from "../../util/ports";
+/** Process plumbing for the fault cluster: killing children when the harness exits . */
 
 export const HOST = "127.0.0.1";
 

@@ -1,4 +1,4 @@
-/** Process plumbing for the fault cluster: killing children when the harness exits . */
+/** Process plumbing shared by the fault cluster and the benchmarks: killing children when the harness exits. */
 
 export const HOST = "127.0.0.1";
 

@@ -9,8 +9,9 @@ start=$(date +%s)
 log() { echo "[setup] $*"; }
 
 # --- Debian packages: Jupyter's classic Notebook, nbconvert and client; Chromium and a font for rendering checks;
-# etcd-server, the reference the distributed LevelDB is benchmarked against ([05]).
-APT_PACKAGES=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient chromium fonts-dejavu-core etcd-server)
+# etcd-server, the reference the distributed LevelDB is benchmarked against ([05]); prometheus for promtool,
+# which unit-tests the alert rules of the Kubernetes stack ([07]) offline.
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient chromium fonts-dejavu-core etcd-server prometheus)
 if [ "${WS_SKIP_APT:-0}" != "1" ] && [ -z "${CONDA_PREFIX:-}" ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do

@@ -131,7 +131,7 @@ describe("kubernetes baseline and sample app (Pulumi mocks)", function () {
                 const pdb = one(res(), T.pdb);
                 assert.ok(matches(pdb.spec.selector.matchLabels, podLabels));
                 assert.ok(pdb.spec.maxUnavailable !== undefined || pdb.spec.minAvailable !== undefined);
-                const sm = one(res(), T.sm);
+                const sm = ofType(res(), T.sm).find((m) => m.inputs.metadata.namespace === APP_NAMESPACE)!.inputs;
                 assert.equal(sm.apiVersion, "monitoring.coreos.com/v1");
                 assert.ok(matches(sm.spec.selector.matchLabels, svc.metadata.labels));
                 assert.deepEqual(sm.spec.namespaceSelector.matchNames, [APP_NAMESPACE]);

@@ -8,6 +8,7 @@ import * as iam from "../../infra/pulumi/policy/aws-iam";
 import * as st from "../../infra/pulumi/policy/aws-storage";
 import * as wl from "../../infra/pulumi/policy/k8s-workloads";
 import * as pf from "../../infra/pulumi/policy/k8s-platform";
+import * as pl from "../../infra/pulumi/policy/platform";
 import { podSpecOf, WORKLOAD_TYPES } from "../../infra/pulumi/policy/k8s-pod";
 
 /** Runs a policy against one resource the way the analyzer does and returns the reported messages. */
@@ -358,6 +359,41 @@ describe("infra policy pack", () => {
             const t = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
             assert.deepEqual(violations(pf.k8sNoClusterAdminBinding, t, { roleRef: { kind: "ClusterRole", name: "view" } }), []);
             assert.deepEqual(violations(pf.k8sNoClusterAdminBinding, t, { roleRef: { kind: "ClusterRole", name: "cluster-admin" } }), ["Binding grants cluster-admin; use an EKS access entry or a narrower role."]);
+        });
+    });
+
+    describe("platform", () => {
+        const REL = "kubernetes:helm.sh/v3:Release";
+        const release = (o: object = {}) => ({ name: "x", chart: "cert-manager", version: "v1.16.2", repositoryOpts: { repo: "https://charts.jetstack.io" }, atomic: true, ...o });
+        it("helm-release-pinned", () => {
+            assert.deepEqual(violations(pl.helmReleasePinned, REL, release()), []);
+            assert.deepEqual(violations(pl.helmReleasePinned, REL, release({ chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.1.1", repositoryOpts: undefined })), []);
+            assert.deepEqual(violations(pl.helmReleasePinned, REL, release({ version: "^1.16" })), ["chart cert-manager version \"^1.16\" is not an exact x.y.z version."]);
+            assert.deepEqual(violations(pl.helmReleasePinned, REL, release({ repositoryOpts: { repo: "http://charts.example.com" } })), ["chart cert-manager comes from \"http://charts.example.com\"; use an https repository or oci://."]);
+            assert.deepEqual(violations(pl.helmReleasePinned, REL, release({ atomic: false })), ["release x is not atomic: a failed upgrade would stay half-applied."]);
+        });
+        it("helm-values-no-plaintext-secrets", () => {
+            const ok = { grafana: { admin: { existingSecret: "grafana-admin" } }, alertmanager: { config: { global: { slack_api_url_file: "/etc/am/slack" } } }, tokenTTL: 30 };
+            assert.deepEqual(violations(pl.helmNoPlaintextSecrets, REL, release({ values: ok })), []);
+            assert.deepEqual(violations(pl.helmNoPlaintextSecrets, REL, release({ values: { grafana: { adminPassword: "hunter2" }, receivers: [{ slack_configs: [{ api_url: "x", webhook_url: "https://hooks.slack.com/T/1" }] }] } })),
+                ["values.grafana.adminPassword holds a literal credential; reference a Secret instead.", "values.receivers.0.slack_configs.0.webhook_url holds a literal credential; reference a Secret instead."]);
+        });
+        it("sqs-encrypted", () => {
+            const Q = "aws:sqs/queue:Queue";
+            assert.deepEqual(violations(pl.sqsEncrypted, Q, { sqsManagedSseEnabled: true }), []);
+            assert.deepEqual(violations(pl.sqsEncrypted, Q, { kmsMasterKeyId: "alias/q" }), []);
+            assert.deepEqual(violations(pl.sqsEncrypted, Q, {}), ["Queue is not encrypted: set sqsManagedSseEnabled or kmsMasterKeyId."]);
+        });
+        it("karpenter-nodeclass-hardened", () => {
+            const T = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+            const spec = { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }, blockDeviceMappings: [{ ebs: { encrypted: true } }], amiSelectorTerms: [{ alias: "al2023@v20241121" }] };
+            assert.deepEqual(violations(pl.karpenterNodeClassHardened, T, { spec }), []);
+            assert.deepEqual(violations(pl.karpenterNodeClassHardened, T, { spec: { ...spec, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 }, blockDeviceMappings: [{ ebs: {} }], amiSelectorTerms: [{ alias: "al2023@latest" }] } }), [
+                "metadataOptions.httpTokens must be \"required\" (IMDSv2).",
+                "metadataOptions.httpPutResponseHopLimit must be 1: pods must not reach node credentials.",
+                "every blockDeviceMapping must set ebs.encrypted: true.",
+                "AMI alias al2023@latest floats; pin a release (e.g. al2023@v20241121).",
+            ]);
         });
     });
 

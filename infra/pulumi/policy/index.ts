@@ -6,6 +6,7 @@ import { awsIamPolicies } from "./aws-iam";
 import { awsStoragePolicies } from "./aws-storage";
 import { k8sWorkloadPolicies } from "./k8s-workloads";
 import { k8sPlatformPolicies } from "./k8s-platform";
+import { platformPolicies } from "./platform";
 
 export const policies: ResourceValidationPolicy[] = [
     ...awsEksPolicies,
@@ -14,6 +15,7 @@ export const policies: ResourceValidationPolicy[] = [
     ...awsStoragePolicies,
     ...k8sWorkloadPolicies,
     ...k8sPlatformPolicies,
+    ...platformPolicies,
 ];
 
 export { EXEMPT_ANNOTATION, environmentOf } from "./util";

@@ -35,6 +35,16 @@ export interface StackConfig {
     appMaxReplicas: number;
     /** ResourceQuota of each app namespace. */
     appQuota: QuotaSize;
+    /** Route53 public zone that external-dns writes and cert-manager solves DNS-01 in (it exists already). */
+    dnsZoneName: string;
+    hostedZoneId: string;
+    /** Let's Encrypt account e-mail (expiry warnings). */
+    acmeEmail: string;
+    /** Velero keeps daily backups this long. */
+    backupRetentionDays: number;
+    /** Karpenter: total vCPU it may provision, and which capacity types. */
+    karpenterCpuLimit: number;
+    karpenterCapacityTypes: ("on-demand" | "spot")[];
 }
 
 export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
@@ -53,6 +63,12 @@ export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
         appReplicas: 2,
         appMaxReplicas: 4,
         appQuota: { cpu: "4", memory: "8Gi", memoryLimit: "16Gi", pods: "50" },
+        dnsZoneName: "dev.example.com",
+        hostedZoneId: "Z0DEVEXAMPLE00000000",
+        acmeEmail: "platform@example.com",
+        backupRetentionDays: 7,
+        karpenterCpuLimit: 32,
+        karpenterCapacityTypes: ["spot", "on-demand"], // dev tolerates interruptions for ~60% off
     },
     prod: {
         env: "prod",
@@ -72,6 +88,12 @@ export const DEFAULTS: Record<Env, Omit<StackConfig, "adminPrincipalArn">> = {
         appReplicas: 3, // one per AZ
         appMaxReplicas: 12,
         appQuota: { cpu: "16", memory: "32Gi", memoryLimit: "64Gi", pods: "200" },
+        dnsZoneName: "example.com",
+        hostedZoneId: "Z0PRODEXAMPLE0000000",
+        acmeEmail: "platform@example.com",
+        backupRetentionDays: 30,
+        karpenterCpuLimit: 256,
+        karpenterCapacityTypes: ["on-demand"],
     },
 };
 
@@ -105,6 +127,12 @@ export function resolveConfig(env: string, overrides: Partial<StackConfig> & { a
     if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(c.appHost)) errors.push(`appHost must be a lower-case DNS name (got "${c.appHost}")`);
     if (!Number.isInteger(c.appReplicas) || c.appReplicas < 1) errors.push(`appReplicas must be an integer >= 1 (got ${c.appReplicas})`);
     if (!Number.isInteger(c.appMaxReplicas) || c.appMaxReplicas < c.appReplicas) errors.push(`appMaxReplicas must be an integer >= appReplicas (got ${c.appMaxReplicas})`);
+    if (!/^Z[0-9A-Z]{1,31}$/.test(c.hostedZoneId)) errors.push(`hostedZoneId must be a Route53 zone id like Z0123... (got "${c.hostedZoneId}")`);
+    if (!(c.appHost === c.dnsZoneName || c.appHost.endsWith(`.${c.dnsZoneName}`))) errors.push(`appHost ${c.appHost} must lie in dnsZoneName ${c.dnsZoneName} (external-dns and DNS-01 only write there)`);
+    if (!/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(c.acmeEmail)) errors.push(`acmeEmail must be an e-mail address (got "${c.acmeEmail}")`);
+    if (!Number.isInteger(c.backupRetentionDays) || c.backupRetentionDays < 1) errors.push(`backupRetentionDays must be an integer >= 1 (got ${c.backupRetentionDays})`);
+    if (!(c.karpenterCpuLimit > 0)) errors.push(`karpenterCpuLimit must be positive (got ${c.karpenterCpuLimit})`);
+    if (!c.karpenterCapacityTypes.length || c.karpenterCapacityTypes.some((t) => t !== "on-demand" && t !== "spot")) errors.push(`karpenterCapacityTypes must be a non-empty list of on-demand/spot`);
     if (env === "prod") {
         // Prod guard rails: these mirror the policy pack so a bad stack file fails before preview.
         if (c.natGateways !== "perAz") errors.push("prod needs natGateways: perAz");
@@ -138,5 +166,11 @@ export function loadConfig(): StackConfig {
         appReplicas: cfg.getNumber("appReplicas"),
         appMaxReplicas: cfg.getNumber("appMaxReplicas"),
         appQuota: cfg.getObject<QuotaSize>("appQuota"),
+        dnsZoneName: cfg.get("dnsZoneName"),
+        hostedZoneId: cfg.get("hostedZoneId"),
+        acmeEmail: cfg.get("acmeEmail"),
+        backupRetentionDays: cfg.getNumber("backupRetentionDays"),
+        karpenterCpuLimit: cfg.getNumber("karpenterCpuLimit"),
+        karpenterCapacityTypes: cfg.getObject<("on-demand" | "spot")[]>("karpenterCapacityTypes"),
     });
 }

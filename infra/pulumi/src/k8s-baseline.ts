@@ -13,6 +13,8 @@ export interface NamespaceSpec {
     httpsEgress?: boolean;
     /** Why a namespace is not `restricted` (required for anything looser). */
     reason?: string;
+    /** Admission-webhook ports the API server calls; its ENIs sit in the VPC, so default-deny would break admission. */
+    webhookPorts?: number[];
 }
 
 export const INGRESS_NAMESPACE = "ingress-nginx";
@@ -20,11 +22,14 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const APP_NAMESPACE = "apps";
 
 export const NAMESPACES: NamespaceSpec[] = [
-    { name: INGRESS_NAMESPACE, psa: "restricted", httpsEgress: true }, // controller only adds NET_BIND_SERVICE, allowed by restricted
-    { name: "cert-manager", psa: "restricted", httpsEgress: true },
-    { name: MONITORING_NAMESPACE, psa: "restricted", httpsEgress: true },
+    // The controller only adds NET_BIND_SERVICE, which restricted allows; 8443 is its admission webhook.
+    { name: INGRESS_NAMESPACE, psa: "restricted", httpsEgress: true, webhookPorts: [8443] },
+    { name: "cert-manager", psa: "restricted", httpsEgress: true, webhookPorts: [10250] },
+    { name: MONITORING_NAMESPACE, psa: "restricted", httpsEgress: true, webhookPorts: [10250] }, // prometheus-operator admission
     { name: "external-dns", psa: "restricted", httpsEgress: true },
-    { name: "external-secrets", psa: "restricted", httpsEgress: true },
+    { name: "external-secrets", psa: "restricted", httpsEgress: true, webhookPorts: [10250] },
+    { name: "karpenter", psa: "restricted", httpsEgress: true },
+    { name: "metrics-server", psa: "restricted", httpsEgress: true, webhookPorts: [10250] }, // aggregated API: the API server calls it
     { name: "velero", psa: "restricted", httpsEgress: true }, // EBS snapshots + S3 only: no node-agent, no hostPath
     {
         name: "node-agents", psa: "privileged", httpsEgress: true,
@@ -43,7 +48,13 @@ export function psaLabels(level: PsaLevel): Record<string, string> {
 const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
 export interface QuotaSize { cpu: string; memory: string; memoryLimit: string; pods: string }
-export interface K8sBaselineArgs { provider: k8s.Provider; appQuota: QuotaSize; namespaces?: NamespaceSpec[] }
+export interface K8sBaselineArgs {
+    provider: k8s.Provider;
+    appQuota: QuotaSize;
+    /** Where the control plane's ENIs live (the VPC): the source of admission-webhook calls. */
+    controlPlaneCidr: string;
+    namespaces?: NamespaceSpec[];
+}
 
 export class K8sBaseline extends pulumi.ComponentResource {
     readonly namespaces: Record<string, k8s.core.v1.Namespace> = {};
@@ -63,7 +74,7 @@ export class K8sBaseline extends pulumi.ComponentResource {
             }, { parent: this });
             this.namespaces[spec.name] = ns;
             const apps = specs.filter((s) => s.app).map((s) => s.name);
-            this.networkPolicies(spec, ns, apps);
+            this.networkPolicies(spec, ns, apps, args.controlPlaneCidr);
             if (spec.app) this.appDefaults(spec.name, ns, args.appQuota);
         }
         this.registerOutputs({});
@@ -73,7 +84,7 @@ export class K8sBaseline extends pulumi.ComponentResource {
         return new k8s.networking.v1.NetworkPolicy(`${namespace}-${name}`, { metadata: { name, namespace }, spec }, { parent: this, dependsOn: [ns] });
     }
 
-    private networkPolicies(spec: NamespaceSpec, ns: k8s.core.v1.Namespace, appNamespaces: string[]): void {
+    private networkPolicies(spec: NamespaceSpec, ns: k8s.core.v1.Namespace, appNamespaces: string[], controlPlaneCidr: string): void {
         const n = spec.name;
         this.netpol(ns, n, "default-deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
         this.netpol(ns, n, "allow-dns-egress", {
@@ -94,7 +105,19 @@ export class K8sBaseline extends pulumi.ComponentResource {
         }
         if (spec.app) {
             this.netpol(ns, n, "allow-from-ingress-nginx", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: nsSelector(INGRESS_NAMESPACE) }] }] });
-            this.netpol(ns, n, "allow-from-monitoring", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: nsSelector(MONITORING_NAMESPACE) }] }] });
+        }
+        // Prometheus scrapes every namespace's pods (platform controllers included), so all of them accept it.
+        this.netpol(ns, n, "allow-from-monitoring", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: nsSelector(MONITORING_NAMESPACE) }] }] });
+        if (n === MONITORING_NAMESPACE) {
+            // Scrape targets span every namespace and the nodes (kubelet 10250, node-exporter 9100): any TCP destination.
+            this.netpol(ns, n, "allow-scrape-egress", { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP" }] }] });
+        }
+        if (spec.webhookPorts?.length) {
+            this.netpol(ns, n, "allow-webhooks-from-control-plane", {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ ipBlock: { cidr: controlPlaneCidr } }], ports: spec.webhookPorts.map((port) => ({ protocol: "TCP", port })) }],
+            });
         }
     }
 

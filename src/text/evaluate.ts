@@ -2,6 +2,7 @@ import { percentile } from "../util/percentile";
 import { buildTasks, handJudgedQueries, productTexts, type HandJudged, type MetricName, type Query, type QueryLimit, type Split, type Task, type TaskName } from "./judgements";
 import { mean, ndcgAtK, precisionAtK, reciprocalRank, recallAtK, type Relevance } from "./metrics";
 import { paperText, type NeuripsPaper } from "./papers";
+import type { FusionMode, FusionWeights } from "./hybrid";
 import type { Engine, EngineOptions, Hit, Ranker, RankerName, SearchOptions } from "./types";
 
 /**
@@ -13,7 +14,6 @@ export type EngineBuilder = (texts: string[], opts?: EngineOptions) => Promise<E
 export const ALL_RANKERS: readonly RankerName[] = ["bm25", "lsa", "embed", "hybrid"];
 /** The base rankers the hybrid fuses, in the order fusion weights are listed. */
 export const FUSED: readonly RankerName[] = ["bm25", "lsa", "embed"];
-export type FusionWeights = Partial<Record<RankerName, number>>;
 
 export interface EvaluateOptions {
   build: EngineBuilder;
@@ -75,7 +75,7 @@ export interface Evaluation {
 /** A fusion setting the grid tries: weights, and the hybrid's fusion mode where it has one. */
 export interface FusionSetting {
   weights: FusionWeights;
-  mode?: "rrf" | "weighted";
+  mode?: FusionMode;
 }
 
 /**
@@ -102,7 +102,7 @@ export function defaultGrid(): FusionSetting[] {
 
 /** The hybrid's tuning surface (src/text/hybrid.ts): settable weights, and optionally candidates-then-fuse. */
 interface Tunable extends Ranker {
-  setWeights(w: FusionWeights, mode?: "rrf" | "weighted"): void;
+  setWeights(w: FusionWeights, mode?: FusionMode): void;
   candidates?(query: string, k: number, opts?: SearchOptions): Promise<unknown>;
   fuse?(lists: unknown, k: number): Hit[];
 }

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cacheDir } from "../src/config";
-import { locate, readCsvFrame } from "../src/data";
 import { runMain } from "../src/errors";
 import { loadUseTfjs, type SentenceEncoder } from "../src/text/embeddings";
+import { loadPapers, paperText } from "../src/text/papers";
 import { buildEngine, type TextEngine } from "../src/text/engine";
 import type { RankerName } from "../src/text/types";
 import { loadUseOnnx } from "../src/text/use-onnx";
@@ -22,13 +22,11 @@ function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
+/** The papers as the product index sees them (src/text/papers: one loader, one text rule). */
 async function corpus(kind: string): Promise<{ texts: string[]; abstracts: string[] }> {
-  const ds = await locate("neurips-papers");
-  const df = await readCsvFrame(ds.path("neurips_papers_1987_2021.csv.xz"), { inferSchemaLength: 0 });
-  const rows = df.select("title", "abstract").toRecords() as { title: string | null; abstract: string | null }[];
-  const abstracts = rows.map((r) => (r.abstract ?? "").trim());
-  const texts = rows.map((r, i) => (kind === "abstract" ? abstracts[i] : abstracts[i] ? `${r.title ?? ""}. ${abstracts[i]}` : (r.title ?? "")));
-  return { texts, abstracts };
+  const { papers } = await loadPapers();
+  const abstracts = papers.map((p) => p.abstract);
+  return { texts: kind === "abstract" ? abstracts : papers.map(paperText), abstracts };
 }
 
 async function build(texts: string[], encoder: SentenceEncoder, cacheDir: string, label: string): Promise<TextEngine> {

@@ -1,6 +1,7 @@
 // Monthly cost estimate of one environment of the EKS stack (infra/pulumi): list prices × what the config fixes ×
 // usage assumptions for what it does not. An order-of-magnitude budget aid, not a bill.
 import type { StackConfig } from "../../infra/pulumi/src/config";
+import { CONTAINER_LOG_RETENTION_DAYS, KARPENTER_ROOT_GIB, MONITORING_VOLUMES } from "../../infra/pulumi/src/platform/sizing";
 
 export const PRICES_AS_OF = "2024-12";
 export const PRICES_SOURCE =
@@ -85,11 +86,6 @@ export const DEFAULT_ASSUMPTIONS: Record<"dev" | "prod", Assumptions> = {
     },
 };
 
-/** Mirrors of values fixed in code outside StackConfig (imported modules would pull in the Pulumi SDKs). */
-const KARPENTER_ROOT_GIB = 100; // platform/karpenter.ts EC2NodeClass blockDeviceMappings
-const CONTAINER_LOG_RETENTION_DAYS = { dev: 30, prod: 90 }; // platform/logging.ts
-// platform/monitoring.ts SIZES: Prometheus and Alertmanager both run `replicas` pods, each with its own gp3 PVC.
-const MONITORING_VOLUMES = { dev: { replicas: 1, prometheusGiB: 20, alertmanagerGiB: 2 }, prod: { replicas: 2, prometheusGiB: 100, alertmanagerGiB: 2 } };
 const KMS_KEYS = 2; // EKS secrets envelope key (cluster.ts), Velero bucket key (backups.ts)
 
 export interface CostLine { item: string; quantity: string; monthlyUsd: number; basis: string }

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 // index.ts by explicit path: the folder's package.json "main" is pack.ts, which starts the analyzer's gRPC server.
 import { policies } from "../../infra/pulumi/policy/index";
-import type { Registered } from "./mocks";
+import type { Registered } from "../../src/infra/pulumi-mocks";
 
 export const ADMIN = "arn:aws:iam::111122223333:role/platform-admin";
 

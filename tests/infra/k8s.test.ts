@@ -3,7 +3,7 @@ import { resolveConfig } from "../../infra/pulumi/src/config";
 import { buildStack } from "../../infra/pulumi/src/stack";
 import { APP_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, NAMESPACES } from "../../infra/pulumi/src/k8s-baseline";
 import { SAMPLE_IMAGE } from "../../infra/pulumi/src/sample-app";
-import { recordStack, settle, type Registered } from "./mocks";
+import { recordStack, settle, type Registered } from "../../src/infra/pulumi-mocks";
 import { ADMIN, mandatoryViolations, ofType, one } from "./helpers";
 
 const T = {

@@ -10,9 +10,10 @@ import { BURN_WINDOWS, REPLACED_DEFAULT_ALERTS, isAlert, type RuleGroup } from "
 import {
     ALERTMANAGER_SECRET, GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK, Monitoring, RECEIVER_SECRET_DIR, STORAGE_CLASS,
 } from "../../infra/pulumi/src/platform/monitoring";
-import { CONTAINER_LOG_RETENTION_DAYS, FLUENT_BIT_CHART, LogShipping, NODE_AGENTS_NAMESPACE } from "../../infra/pulumi/src/platform/logging";
+import { FLUENT_BIT_CHART, LogShipping, NODE_AGENTS_NAMESPACE } from "../../infra/pulumi/src/platform/logging";
+import { CONTAINER_LOG_RETENTION_DAYS } from "../../infra/pulumi/src/platform/sizing";
 import { statementsOf } from "../../infra/pulumi/policy/aws-iam";
-import { recordStack, settle, type Registered } from "./mocks";
+import { recordStack, settle, type Registered } from "../../src/infra/pulumi-mocks";
 import { ADMIN, mandatoryViolations, ofType, one } from "./helpers";
 import { k8sObjectErrors, loadValuesValidator, type ValuesValidator } from "./schema";
 

@@ -6,7 +6,7 @@ import { NAMESPACES } from "../../infra/pulumi/src/k8s-baseline";
 import { ACME_SERVERS, SECRET_STORE } from "../../infra/pulumi/src/platform/controllers";
 import { INTERRUPTION_EVENTS } from "../../infra/pulumi/src/platform/karpenter";
 import { statementsOf } from "../../infra/pulumi/policy/aws-iam";
-import { recordStack, settle, type Registered } from "./mocks";
+import { recordStack, settle, type Registered } from "../../src/infra/pulumi-mocks";
 import { ADMIN, ofType, one } from "./helpers";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { resolveConfig } from "../../infra/pulumi/src/config";
 import { buildStack } from "../../infra/pulumi/src/stack";
-import { recordStack, settle, type Registered } from "./mocks";
+import { recordStack, settle, type Registered } from "../../src/infra/pulumi-mocks";
 import { ADMIN, ofType } from "./helpers";
 import { chartName, k8sObjectErrors, loadValuesValidator, type ValuesValidator } from "./schema";
 

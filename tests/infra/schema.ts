@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
-import type { Registered } from "./mocks";
+import type { Registered } from "../../src/infra/pulumi-mocks";
 
 export const SCHEMA_DIR = join(__dirname, "../../infra/pulumi/schemas");
 const CRD_PACKAGES: Record<string, string> = {

@@ -3,7 +3,7 @@ import { resolveConfig, DEFAULTS } from "../../infra/pulumi/src/config";
 import { cidrSubnet } from "../../infra/pulumi/src/network";
 import { buildStack, type Stack } from "../../infra/pulumi/src/stack";
 import { CONTROL_PLANE_LOGS } from "../../infra/pulumi/src/cluster";
-import { mockId, recordStack, settle, type Registered } from "./mocks";
+import { mockId, recordStack, settle, type Registered } from "../../src/infra/pulumi-mocks";
 import { ADMIN, mandatoryViolations, ofType, one } from "./helpers";
 
 interface Built { res: Registered[]; stack: Stack }

@@ -10,7 +10,8 @@ import { PlatformControllers, SECRET_STORE } from "./platform/controllers";
 import { Karpenter } from "./platform/karpenter";
 import { Backups } from "./platform/backups";
 import { Monitoring, prometheusOperatorCrds } from "./platform/monitoring";
-import { CONTAINER_LOG_RETENTION_DAYS, LogShipping } from "./platform/logging";
+import { LogShipping } from "./platform/logging";
+import { CONTAINER_LOG_RETENTION_DAYS } from "./platform/sizing";
 
 export interface Stack {
     network: Network;

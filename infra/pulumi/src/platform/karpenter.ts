@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { type EksCluster, NODE_POLICIES } from "../cluster";
 import { helmRelease, resources, type ChartRef } from "./helm";
 import { karpenterPolicy } from "./iam";
+import { KARPENTER_ROOT_GIB } from "./sizing";
 
 export const KARPENTER_CHART: ChartRef = { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.1.1" };
 export const KARPENTER_NAMESPACE = "karpenter";
@@ -104,7 +105,7 @@ export class Karpenter extends pulumi.ComponentResource {
                 // EKS tags the cluster security group with its cluster name.
                 securityGroupSelectorTerms: [{ tags: { "aws:eks:cluster-name": args.clusterName } }],
                 metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
-                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: "100Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }],
+                blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: `${KARPENTER_ROOT_GIB}Gi`, volumeType: "gp3", encrypted: true, deleteOnTermination: true } }],
                 tags,
             },
         }, { ...p, provider: args.provider, dependsOn: [this.release] });

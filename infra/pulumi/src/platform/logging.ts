@@ -12,7 +12,6 @@ export const NODE_AGENTS_NAMESPACE = "node-agents";
 export const FLUENT_BIT_CHART: ChartRef = { chart: "fluent-bit", version: "0.53.0", repo: "https://fluent.github.io/helm-charts" };
 export const FLUENT_BIT = "fluent-bit"; // release, fullname and ServiceAccount: the IRSA trust pins this exact name
 /** Container log retention per environment (the control-plane log group has its own, from the stack config). */
-export const CONTAINER_LOG_RETENTION_DAYS: Record<Env, number> = { dev: 30, prod: 90 };
 const METRICS_PORT = 2020; // K8sBaseline lets monitoring scrape every namespace, node-agents included
 const STATE_DIR = "/var/fluent-bit/state"; // hostPath: tail offsets and the filesystem buffer survive pod restarts
 

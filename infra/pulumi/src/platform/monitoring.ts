@@ -8,6 +8,7 @@ import { MONITORING_NAMESPACE } from "../k8s-baseline";
 import { helmRelease, resources, restrictedContainer, type ChartRef } from "./helm";
 import { platformRuleGroups, REPLACED_DEFAULT_ALERTS, sloRules, type RuleGroup } from "./alert-rules";
 import { NODE_AGENTS_NAMESPACE } from "./logging";
+import { MONITORING_VOLUMES } from "./sizing";
 
 /** Values written against charts/kube-prometheus-stack/values.yaml (infra/pulumi/schemas/kube-prometheus-stack.values.schema.json). */
 export const KUBE_PROMETHEUS_STACK: ChartRef = {
@@ -41,8 +42,8 @@ export interface MonitoringArgs {
 }
 
 const SIZES = {
-    dev: { replicas: 1, retention: "7d", retentionSize: "18GB", storage: "20Gi", prometheus: resources("200m", "1Gi", "2Gi"), ksm: resources("50m", "128Mi", "256Mi") },
-    prod: { replicas: 2, retention: "15d", retentionSize: "90GB", storage: "100Gi", prometheus: resources("500m", "4Gi", "6Gi"), ksm: resources("100m", "256Mi", "512Mi") },
+    dev: { retention: "7d", retentionSize: "18GB", prometheus: resources("200m", "1Gi", "2Gi"), ksm: resources("50m", "128Mi", "256Mi") },
+    prod: { retention: "15d", retentionSize: "90GB", prometheus: resources("500m", "4Gi", "6Gi"), ksm: resources("100m", "256Mi", "512Mi") },
 };
 
 const podSecurity = (uid: number, gid: number) =>
@@ -89,6 +90,7 @@ export function alertmanagerConfig(env: Env) {
 
 export function kubePrometheusStackValues(args: MonitoringArgs): Record<string, unknown> {
     const size = SIZES[args.env];
+    const volumes = MONITORING_VOLUMES[args.env];
     const selectRelease = { matchLabels: RELEASE_LABEL };
     return {
         crds: { enabled: false }, // installed by prometheusOperatorCrds() before any chart
@@ -111,13 +113,13 @@ export function kubePrometheusStackValues(args: MonitoringArgs): Record<string, 
         },
         prometheus: {
             prometheusSpec: {
-                replicas: size.replicas,
+                replicas: volumes.replicas,
                 retention: size.retention,
                 retentionSize: size.retentionSize, // below the volume size: Prometheus deletes old blocks before the disk fills
                 walCompression: true,
                 externalLabels: { cluster: args.clusterName, environment: args.env },
                 resources: size.prometheus,
-                storageSpec: gp3Claim(size.storage),
+                storageSpec: gp3Claim(`${volumes.prometheusGiB}Gi`),
                 // Explicit selectors instead of the chart's "nil uses Helm values": any namespace, release label only.
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 serviceMonitorSelector: selectRelease,
@@ -136,10 +138,10 @@ export function kubePrometheusStackValues(args: MonitoringArgs): Record<string, 
         alertmanager: {
             config: alertmanagerConfig(args.env),
             alertmanagerSpec: {
-                replicas: size.replicas,
+                replicas: volumes.replicas,
                 secrets: [ALERTMANAGER_SECRET],
                 resources: resources("50m", "128Mi", "256Mi"),
-                storage: gp3Claim("2Gi"), // silences and notification log survive restarts
+                storage: gp3Claim(`${volumes.alertmanagerGiB}Gi`), // silences and notification log survive restarts
                 podAntiAffinity: "soft",
                 podAntiAffinityTopologyKey: "topology.kubernetes.io/zone",
                 securityContext: podSecurity(1000, 2000),

@@ -1,6 +1,6 @@
 // [10] similar papers: loading, the retrieval engine (BM25, LSA, USE embeddings, hybrid), evaluation, display helpers.
 export * from "./types";
-export { loadPapers, readPapers, parsePapers, paperStats, papersById, paperText, slicePapers, type NeuripsPaper, type PaperSet } from "./papers";
+export { loadPapers, readPapers, parsePapers, paperStats, papersPerYear, papersById, paperText, slicePapers, type NeuripsPaper, type PaperSet } from "./papers";
 export { tokenize } from "./tokenize";
 export { buildEngine, loadUse, type TextEngine, type BuildOptions } from "./engine";
 export { evaluate, formatTable, fmtSetting, ALL_RANKERS, type Evaluation, type EvalRow } from "./evaluate";

@@ -252,6 +252,18 @@ export function paperStats(papers: readonly NeuripsPaper[]): PaperStats {
   };
 }
 
+/** Per year, ascending: papers with and without an abstract (the corpus chart of notebook 10). */
+export function papersPerYear(papers: readonly NeuripsPaper[]): { year: number; withAbstract: number; withoutAbstract: number }[] {
+  const by = new Map<number, { year: number; withAbstract: number; withoutAbstract: number }>();
+  for (const p of papers) {
+    const y = by.get(p.year) ?? { year: p.year, withAbstract: 0, withoutAbstract: 0 };
+    if (p.hasAbstract) y.withAbstract++;
+    else y.withoutAbstract++;
+    by.set(p.year, y);
+  }
+  return [...by.values()].sort((a, b) => a.year - b.year);
+}
+
 /**
  * A deterministic slice for quick runs: the papers whose id hashes to 0 mod `every` (about 1 in `every`),
  * re-indexed 0..n-1 so that `index` is again the position (the tasks and the engine rely on it).

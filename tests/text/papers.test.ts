@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { UserError } from "../../src/errors";
-import { authorKey, cleanAbstract, loadPapers, paperStats, paperText, parseCsv, parsePapers, readPapers, splitAuthors } from "../../src/text/papers";
+import { authorKey, cleanAbstract, loadPapers, paperStats, papersPerYear, paperText, parseCsv, parsePapers, readPapers, splitAuthors, type NeuripsPaper } from "../../src/text/papers";
 
 const fixtures = path.join(__dirname, "..", "fixtures", "neurips");
 
@@ -77,5 +77,13 @@ describe("text/papers", () => {
     assert.deepEqual([s.papers, s.withAbstract, s.withoutAbstract], [13907, 10580, 3327]);
     assert.deepEqual(s.repeatedIds, { "6263": 2 });
     assert.deepEqual(s.years, [1987, 2021]);
+  });
+});
+
+describe("text/papers papersPerYear", () => {
+  it("counts papers with and without an abstract per year, years ascending", () => {
+    const p = (year: number, hasAbstract: boolean) => ({ year, hasAbstract }) as NeuripsPaper;
+    assert.deepEqual(papersPerYear([p(2001, true), p(1999, false), p(2001, false), p(2001, true)]),
+      [{ year: 1999, withAbstract: 0, withoutAbstract: 1 }, { year: 2001, withAbstract: 2, withoutAbstract: 1 }]);
   });
 });

@@ -10,13 +10,13 @@ import type { Engine, EngineOptions, Hit, Ranker, RankerName, SearchOptions } fr
  * hybrid's fusion weights on the TUNE queries and reports TEST only, and times the product index.
  * Written against the Engine interface only, so tests drive it with a fake engine.
  */
-export type EngineBuilder = (texts: string[], opts?: EngineOptions) => Promise<Engine>;
+export type EngineBuilder<E extends Engine = Engine> = (texts: string[], opts?: EngineOptions) => Promise<E>;
 export const ALL_RANKERS: readonly RankerName[] = ["bm25", "lsa", "embed", "hybrid"];
 /** The base rankers the hybrid fuses, in the order fusion weights are listed. */
 export const FUSED: readonly RankerName[] = ["bm25", "lsa", "embed"];
 
-export interface EvaluateOptions {
-  build: EngineBuilder;
+export interface EvaluateOptions<E extends Engine = Engine> {
+  build: EngineBuilder<E>;
   engineOptions?: EngineOptions;
   rankers?: RankerName[];
   /** Quick mode: a seeded sample of at most `perSplit` queries per split and task. */
@@ -61,7 +61,9 @@ export interface FusionResult {
   grid: (FusionSetting & { objective: number })[];
 }
 
-export interface Evaluation {
+export interface Evaluation<E extends Engine = Engine> {
+  /** The product index (every paper) as evaluated, its hybrid left at the chosen fusion: reuse it for searches. */
+  product: E;
   rows: EvalRow[];
   metrics: Record<string, number>;
   fusion: FusionResult;
@@ -149,7 +151,7 @@ export async function runQueries(ranker: Ranker, task: Task, queries: readonly Q
 
 const now = () => performance.now() / 1000;
 
-export async function evaluate(papers: readonly NeuripsPaper[], opts: EvaluateOptions): Promise<Evaluation> {
+export async function evaluate<E extends Engine = Engine>(papers: readonly NeuripsPaper[], opts: EvaluateOptions<E>): Promise<Evaluation<E>> {
   const rankers = opts.rankers ?? [...ALL_RANKERS];
   const depth = opts.depth ?? 100;
   const log = opts.progress ?? (() => {});
@@ -158,8 +160,8 @@ export async function evaluate(papers: readonly NeuripsPaper[], opts: EvaluateOp
 
   const productDocs = productTexts(papers);
   const tasks = buildTasks(papers, opts.limit, productDocs).filter((t) => !opts.tasks || opts.tasks.includes(t.name));
-  const engines = new Map<string[], Engine>();
-  const engineFor = async (docs: string[], what: string): Promise<Engine> => {
+  const engines = new Map<string[], E>();
+  const engineFor = async (docs: string[], what: string): Promise<E> => {
     const have = engines.get(docs);
     if (have) return have;
     log(`[eval] building the ${what} index (${docs.length} texts)`);
@@ -276,7 +278,7 @@ export async function evaluate(papers: readonly NeuripsPaper[], opts: EvaluateOp
     metrics.hand_ndcg10_hybrid = get("hand_judged", "hybrid", "ndcg@10");
     metrics.hand_ndcg10_bm25 = get("hand_judged", "bm25", "ndcg@10");
   }
-  return { rows, metrics, fusion, queryCounts, seconds, papers: papers.length };
+  return { product, rows, metrics, fusion, queryCounts, seconds, papers: papers.length };
 }
 
 /** A fixed, seeded-by-position sample of TUNE queries (every n-th), so each grid point sees the same ones. */

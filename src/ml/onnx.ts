@@ -14,7 +14,7 @@ type Node = onnx.INodeProto;
 const INPUT = "input";
 const OUTPUT = "logits";
 
-function attr(name: string, value: number | number[] | string): onnx.IAttributeProto {
+export function attr(name: string, value: number | number[] | string): onnx.IAttributeProto {
   if (typeof value === "string") return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value };
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
@@ -27,7 +27,7 @@ function initializer(name: string, t: tf.Tensor, perm?: number[]): onnx.ITensorP
   return proto;
 }
 
-function pair(v: number | number[] | undefined, fallback: number): number[] {
+export function pair(v: number | number[] | undefined, fallback: number): number[] {
   if (v === undefined) return [fallback, fallback];
   return Array.isArray(v) ? v : [v, v];
 }

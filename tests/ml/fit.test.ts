@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/ml";
-import { fit, type Samples } from "../../src/ml/train";
+import { fit, type FitOptions, type Samples } from "../../src/ml/train";
 import { rng } from "../../src/util/random";
 
 /** A small seeded CNN (conv, pool, dense) on 10x10 inputs with 3 classes: fast enough for unit tests. */
@@ -34,44 +34,64 @@ describe("ml/train fit", function () {
   this.timeout(120000);
   before(() => initBackend());
 
-  it("one data-parallel step (2 worker threads) equals one single-thread step on the same batch", async () => {
-    const data = stripes(24, 1);
+  /** One step (one batch) on each of two paths ends at the same weights. */
+  async function assertSameStep(a: Partial<FitOptions>, b: Partial<FitOptions>, steps = 1): Promise<void> {
+    const data = stripes(24 * steps, 1);
     const one = smallCnn(5);
     const two = smallCnn(5);
     assert.deepEqual(flat(one), flat(two));
     const before = flat(one);
     const opts = { seed: 3, batchSize: 24, epochs: 1, classes: 3, learningRate: 0.01, verbose: false };
-    await fit(one, data, { ...opts, workers: 1 });
-    await fit(two, data, { ...opts, workers: 2 });
-    const a = flat(one);
-    const b = flat(two);
-    assert.ok(a.some((v, i) => Math.abs(v - before[i]) > 1e-4), "the step changed the weights");
-    const err = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    await fit(one, data, { ...opts, ...a });
+    await fit(two, data, { ...opts, ...b });
+    const wa = flat(one);
+    const wb = flat(two);
+    assert.ok(wa.some((v, i) => Math.abs(v - before[i]) > 1e-4), "the step changed the weights");
+    const err = Math.max(...wa.map((v, i) => Math.abs(v - wb[i])));
     assert.ok(err < 1e-5, `max weight difference ${err}`);
+  }
+
+  it("one data-parallel step (2 worker threads) equals one single-thread step on the same batch", () => assertSameStep({ engine: "tfjs", workers: 1 }, { engine: "tfjs", workers: 2 }));
+
+  it("ONNX Runtime steps (its graphs, Adam here) equal TensorFlow.js steps, on 1 and 2 threads", async () => {
+    await assertSameStep({ engine: "tfjs", workers: 1 }, { engine: "onnxruntime", workers: 1 }, 3);
+    await assertSameStep({ engine: "tfjs", workers: 1 }, { engine: "onnxruntime", workers: 2 }, 3);
+  });
+
+  it("picks ONNX Runtime when it can train the model, else TensorFlow.js, and says which ran", async () => {
+    const data = stripes(24, 2);
+    const opts = { seed: 1, batchSize: 12, epochs: 1, classes: 3, verbose: false };
+    assert.match((await fit(smallCnn(1), data, opts)).backend, /onnxruntime/);
+    assert.doesNotMatch((await fit(smallCnn(1), data, { ...opts, engine: "tfjs" })).backend, /onnxruntime/);
+    const dropout = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [10, 10, 1] }), tf.layers.dropout({ rate: 0.3 }), tf.layers.dense({ units: 3 })] });
+    assert.doesNotMatch((await fit(dropout(), data, { ...opts, workers: 1 })).backend, /onnxruntime/);
+    await assert.rejects(fit(dropout(), data, { ...opts, engine: "onnxruntime" }), /engine "onnxruntime" cannot train this model: layer dropout_\w+: dropout \(random masks\)/);
+    await assert.rejects(fit(smallCnn(1), data, { ...opts, workers: 0 }), /workers must be a positive integer, not 0/);
   });
 
   it("follows a learning-rate schedule per epoch, in this thread and in the workers", async () => {
     // Epoch 2's step size is negligible, so two epochs must end where one epoch at the first rate ends.
     const data = stripes(48, 6);
-    for (const workers of [1, 2]) {
+    for (const [engine, workers] of [["tfjs", 1], ["tfjs", 2], ["onnxruntime", 2]] as const) {
       const once = smallCnn(9);
       const scheduled = smallCnn(9);
-      const opts = { seed: 4, batchSize: 16, classes: 3, verbose: false, workers };
+      const opts = { seed: 4, batchSize: 16, classes: 3, verbose: false, workers, engine };
       await fit(once, data, { ...opts, epochs: 1, learningRate: 0.01 });
       await fit(scheduled, data, { ...opts, epochs: 2, learningRate: (e: number) => (e === 1 ? 0.01 : 1e-20) });
       const b = flat(scheduled);
       const err = Math.max(...flat(once).map((v, i) => Math.abs(v - b[i])));
-      assert.ok(err < 1e-6, `${workers} worker(s): max weight difference ${err}`);
+      assert.ok(err < 1e-6, `${engine}, ${workers} worker(s): max weight difference ${err}`);
     }
     await assert.rejects(fit(smallCnn(9), data, { seed: 1, batchSize: 16, epochs: 2, classes: 3, verbose: false, workers: 1, learningRate: (e) => (e === 1 ? 0.01 : 0) }), /learning rate must be positive, not 0 \(epoch 2\)/);
   });
 
-  it("learns, validates each epoch, and is deterministic for a seed", async () => {
+  for (const engine of ["tfjs", "onnxruntime"] as const)
+  it(`learns, validates each epoch, and is deterministic for a seed (${engine}, 2 cores)`, async () => {
     const train = stripes(300, 2);
     const validation = stripes(90, 3);
     const run = async () => {
       const m = smallCnn(7);
-      const r = await fit(m, train, { seed: 1, batchSize: 32, epochs: 4, classes: 3, learningRate: 0.01, validation, workers: 2, verbose: false });
+      const r = await fit(m, train, { seed: 1, batchSize: 32, epochs: 4, classes: 3, learningRate: 0.01, validation, workers: 2, engine, verbose: false });
       return { r, w: flat(m) };
     };
     const first = await run();
@@ -84,11 +104,11 @@ describe("ml/train fit", function () {
     assert.deepEqual(second.r.history.map((h) => h.loss), first.r.history.map((h) => h.loss));
   });
 
-  it("leaks no tensors across epochs, in this thread or in the workers", async () => {
+  it("leaks no tensors across epochs, in this thread, in the workers or around ONNX Runtime", async () => {
     const train = stripes(64, 4);
-    for (const workers of [1, 2]) {
+    for (const [engine, workers] of [["tfjs", 1], ["tfjs", 2], ["onnxruntime", 2]] as const) {
       const tensors: number[] = [];
-      await fit(smallCnn(1), train, { seed: 1, batchSize: 16, epochs: 4, classes: 3, workers, verbose: false, onEpoch: (l) => tensors.push(l.tensors) });
+      await fit(smallCnn(1), train, { seed: 1, batchSize: 16, epochs: 4, classes: 3, workers, engine, verbose: false, onEpoch: (l) => tensors.push(l.tensors) });
       assert.ok(tensors.slice(1).every((t) => t === tensors[1]), `workers=${workers}: tensors per epoch ${tensors}`);
     }
   });
@@ -96,12 +116,18 @@ describe("ml/train fit", function () {
   it("stops early and keeps the best epoch's weights", async () => {
     const train = stripes(60, 5);
     const validation = stripes(30, 6);
-    const logs: number[] = [];
-    // A learning rate this high makes validation loss worsen after the first epochs.
-    const r = await fit(smallCnn(2), train, { seed: 1, batchSize: 60, epochs: 30, classes: 3, learningRate: 0.5, validation, earlyStopping: { patience: 2 }, workers: 1, verbose: false, onEpoch: (l) => logs.push(l.valLoss!) });
-    assert.equal(r.stoppedEarly, true);
-    assert.ok(r.history.length < 30);
-    assert.equal(r.bestEpoch, logs.indexOf(Math.min(...logs)) + 1);
+    for (const engine of ["tfjs", "onnxruntime"] as const) {
+      const logs: number[] = [];
+      // A learning rate this high makes validation loss worsen after the first epochs.
+      const m = smallCnn(2);
+      const r = await fit(m, train, { seed: 1, batchSize: 60, epochs: 30, classes: 3, learningRate: 0.5, validation, earlyStopping: { patience: 2 }, workers: 1, engine, verbose: false, onEpoch: (l) => logs.push(l.valLoss!) });
+      assert.equal(r.stoppedEarly, true, engine);
+      assert.ok(r.history.length < 30);
+      assert.equal(r.bestEpoch, logs.indexOf(Math.min(...logs)) + 1);
+      // The model holds the best epoch's weights: its validation loss is the best one logged.
+      const again = await fit(m, train, { seed: 1, batchSize: 60, epochs: 1, classes: 3, learningRate: 1e-30, validation, workers: 1, engine, verbose: false });
+      assert.ok(Math.abs(again.history[0].valLoss! - Math.min(...logs)) < 1e-4, `${engine}: ${again.history[0].valLoss} vs best ${Math.min(...logs)}`);
+    }
   });
 
   it("rejects bad input with clear messages", async () => {
@@ -122,9 +148,12 @@ describe("ml/train fit", function () {
       return best;
     });
     const data: Samples = { x, y, shape: [4, 3] };
-    const scorer = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
-    const res = await fit(scorer, data, { seed: 1, batchSize: 32, epochs: 30, classes: 4, listwise: true, learningRate: 0.05, validation: data, workers: 2, verbose: false });
-    assert.ok(res.history.at(-1)!.valAccuracy! > 0.95, `accuracy ${res.history.at(-1)!.valAccuracy}`);
+    for (const engine of ["tfjs", "onnxruntime"] as const) {
+      const scorer = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
+      const res = await fit(scorer, data, { seed: 1, batchSize: 32, epochs: 30, classes: 4, listwise: true, learningRate: 0.05, validation: data, workers: 2, engine, verbose: false });
+      assert.ok(res.history.at(-1)!.valAccuracy! > 0.95, `${engine}: accuracy ${res.history.at(-1)!.valAccuracy}`);
+    }
+    const scorer = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1 })] });
     await assert.rejects(fit(scorer, data, { seed: 1, batchSize: 32, epochs: 1, classes: 3, listwise: true, verbose: false }), /sets of 4 items, but classes is 3/);
   });
 });

@@ -305,7 +305,9 @@ export class KvReplica {
     const cmd = e.type === "normal" && e.data !== "" ? (JSON.parse(e.data) as Command) : null;
     const waiter = this.writes.get(e.index);
     try {
-      const result = await this.sm.apply(e.index, e.term, cmd);
+      // The proposer's own waiter hears the result before the state machine's batch is written.
+      const early = waiter && waiter.term === e.term ? (r: WriteResult) => waiter.resolve(r) : undefined;
+      const result = await this.sm.apply(e.index, e.term, cmd, early);
       if (waiter) {
         if (waiter.term === e.term) waiter.resolve(result ?? { revision: this.sm.revision });
         else waiter.reject(new HttpError(503, "leadership changed before the write committed; retry", { retryable: true }));

@@ -51,6 +51,8 @@ export class KvStateMachine {
   /** The latest queued restore and how many are queued or running: reads wait for them. */
   private restoring: Promise<unknown> | undefined;
   private restoresPending = 0;
+  /** The batch of an apply whose result went out early (see apply): reads wait for it, to read acknowledged writes. */
+  private unwritten: Promise<unknown> | undefined;
   /** Set when the database may be half-written (a failed restore): every later call refuses. */
   private failed: Error | undefined;
   private closed = false;
@@ -99,12 +101,17 @@ export class KvStateMachine {
     return this.sessions.entries().map(([client, s]) => ({ client, ...s, result: { ...s.result } }));
   }
 
-  /** Applies committed entry `index` (must be appliedIndex + 1); null is a no-op or membership entry. */
-  apply(index: number, term: number, cmd: Command | null): Promise<WriteResult | undefined> {
-    return this.serial(() => this.applyNow(index, term, cmd));
+  /**
+   * Applies committed entry `index` (must be appliedIndex + 1); null is a no-op or membership entry.
+   * `known` gets a command's result as soon as it is computed, before its batch reaches LevelDB: the
+   * entry is already durable in the Raft log (a crash replays it), and linearizable reads wait for
+   * appliedIndex, which moves only once the batch is written. It saves a write one disk round trip.
+   */
+  apply(index: number, term: number, cmd: Command | null, known?: (result: WriteResult) => void): Promise<WriteResult | undefined> {
+    return this.serial(() => this.applyNow(index, term, cmd, known));
   }
 
-  private async applyNow(index: number, term: number, cmd: Command | null): Promise<WriteResult | undefined> {
+  private async applyNow(index: number, term: number, cmd: Command | null, known?: (result: WriteResult) => void): Promise<WriteResult | undefined> {
     if (index !== this.meta.appliedIndex + 1) throw new Error(`apply: index ${index} is not appliedIndex + 1 (${this.meta.appliedIndex + 1})`);
     if (!R.isCount(term)) throw new Error(`apply: bad term ${term}`);
     const meta: R.Meta = { ...this.meta, appliedIndex: index, appliedTerm: term };
@@ -136,7 +143,11 @@ export class KvStateMachine {
     for (let r = meta.compactedThrough + 1; r <= through; r++) ops.push({ type: "del", key: R.historyKey(r) });
     meta.compactedThrough = through;
     const session = c.client !== undefined && c.seq !== undefined ? this.sessions.plan(c.client, c.seq, result, index) : undefined;
-    await this.commit(meta, ops, session);
+    const written = this.commit(meta, ops, session);
+    const settled = (this.unwritten = written.catch(() => undefined));
+    known?.(result);
+    await written;
+    if (this.unwritten === settled) this.unwritten = undefined;
     if (events.length > 0) this.notify(events);
     return result;
   }
@@ -177,6 +188,7 @@ export class KvStateMachine {
   async range(q: RangeQuery): Promise<RangeResult> {
     const wait = this.ready();
     if (wait) await wait;
+    if (this.unwritten) await this.unwritten;
     const snapshot = this.db.snapshot();
     try {
       const revision = await this.revisionAt(snapshot);

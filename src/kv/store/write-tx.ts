@@ -89,7 +89,9 @@ export class WriteTx {
     const id = key.toString("latin1"); // lossless byte -> char mapping
     let t = this.touched.get(id);
     if (!t) {
-      const raw = await this.db.get(prefixed(NS.DATA, key));
+      // Synchronous: a LevelDB point read is microseconds (memtable, block cache), far less than the
+      // thread-pool round trip of get(), and it sits on every write's critical path.
+      const raw = this.db.getSync(prefixed(NS.DATA, key));
       const now = raw === undefined ? null : decodeRecord(raw, this.where);
       t = { key, existed: now !== null, now, written: false };
       this.touched.set(id, t);

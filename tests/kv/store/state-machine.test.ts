@@ -320,6 +320,23 @@ describe("kv/store KvStateMachine", () => {
     await assert.rejects(t.sm.range({}).then(() => t.sm.close()).then(() => t.sm.range({})), /closed/);
   });
 
+  it("hands out a result before its batch is written, and a read issued then still sees the write", async () => {
+    const t = await fresh();
+    await t.apply(put("a", "1"));
+    let early: WriteResult | undefined;
+    let seen: Promise<string[]> | undefined;
+    const applied = t.sm.apply(2, 1, put("b", "2"), (r) => {
+      early = r;
+      assert.equal(t.sm.appliedIndex, 1, "the result arrives before the batch is written");
+      seen = t.keys();
+    });
+    const result = await applied;
+    assert.deepEqual(early, { revision: 2 });
+    assert.deepEqual(result, early);
+    assert.deepEqual(await seen, ["a", "b"]);
+    assert.equal(t.sm.appliedIndex, 2);
+  });
+
   describe("watch", () => {
     it("keeps per-revision history, notifies subscribers, and reports compaction", async () => {
       const t = await fresh(dir(), { historyRevisions: 3 });

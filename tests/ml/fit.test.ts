@@ -58,6 +58,27 @@ describe("ml/train fit", function () {
     await assertSameStep({ engine: "tfjs", workers: 1 }, { engine: "onnxruntime", workers: 2 }, 3);
   });
 
+  it("reports the same validation loss and accuracy on both engines (classification and listwise)", async () => {
+    const r = rng(11);
+    const sets: Samples = { x: Float32Array.from({ length: 90 * 5 * 6 }, () => r()), y: Int32Array.from({ length: 90 }, () => Math.floor(r() * 5)), shape: [5, 6] };
+    const scorer = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 4, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }), tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })] });
+    const cases = [
+      { model: () => smallCnn(8), train: stripes(48, 7), validation: stripes(70, 8), classes: 3, listwise: false },
+      { model: scorer, train: sets, validation: sets, classes: 5, listwise: true },
+    ];
+    for (const c of cases) {
+      const logs = [];
+      for (const engine of ["tfjs", "onnxruntime"] as const) {
+        const res = await fit(c.model(), c.train, { seed: 2, batchSize: 16, epochs: 1, classes: c.classes, listwise: c.listwise, learningRate: 0.01, validation: c.validation, workers: 1, engine, verbose: false });
+        logs.push(res.history[0]);
+      }
+      const [a, b] = logs;
+      assert.ok(Math.abs(a.valLoss! - b.valLoss!) < 1e-4, `listwise ${c.listwise}: val loss ${a.valLoss} vs ${b.valLoss}`);
+      assert.equal(a.valAccuracy, b.valAccuracy, `listwise ${c.listwise}`);
+      assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `listwise ${c.listwise}: training loss ${a.loss} vs ${b.loss}`);
+    }
+  });
+
   it("picks ONNX Runtime when it can train the model, else TensorFlow.js, and says which ran", async () => {
     const data = stripes(24, 2);
     const opts = { seed: 1, batchSize: 12, epochs: 1, classes: 3, verbose: false };

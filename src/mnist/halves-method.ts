@@ -1,7 +1,7 @@
 import { candidatePairs, pairRecall, solveSparseAssignment, sparseMatrix, topK, type Assignment } from "../assign";
 import type { MnistSplit } from "../data/mnist";
 import { CrossScorer, rankingSets } from "./cross-scorer";
-import { splitHalves, type Halves, type HalvesTask } from "./halves";
+import { recut, splitHalves, type Halves, type HalvesTask } from "./halves";
 import { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
 import { continuityScores } from "./halves-scores";
 import { TwoTower } from "./two-tower";
@@ -26,6 +26,11 @@ export interface MethodOptions {
   candidatesK: number;
   /** Training halves are matched in groups of this size, like the task, to mine look-alikes. */
   group: number;
+  /**
+   * Cut positions the cross scorer trains on, as offsets from the middle (default [0]): each offset adds a
+   * copy of every ranking set with the same images cut there instead (more distinct true pairs).
+   */
+  cuts?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -105,7 +110,10 @@ function miningSets(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves,
     const l = slice(left, g, o.group);
     const r = slice(right, g, o.group);
     const cand = topK(cheapScores(m, l, r).candidate, o.group, o.group, o.hardK);
-    parts.push(rankingSets(l, r, Int32Array.from({ length: o.group }, (_, i) => i), cand, o.hardK, o.setSize, o.band, o.seed + g));
+    for (const delta of o.cuts ?? [0]) {
+      const h = delta === 0 ? { left: l, right: r } : recut(l, r, delta);
+      parts.push(rankingSets(h.left, h.right, Int32Array.from({ length: o.group }, (_, i) => i), cand, o.hardK, o.setSize, o.band, o.seed + g + 7919 * delta));
+    }
   }
   const x = new Float32Array(parts.reduce((a, p) => a + p.x.length, 0));
   let off = 0;
@@ -113,7 +121,7 @@ function miningSets(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves,
     x.set(p.x, off);
     off += p.x.length;
   }
-  return { x, y: new Int32Array(parts.length * o.group), shape: parts[0].shape };
+  return { x, y: new Int32Array(parts.reduce((a, p) => a + p.y.length, 0)), shape: parts[0].shape };
 }
 
 /**

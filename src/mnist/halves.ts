@@ -41,6 +41,30 @@ export function splitHalves(split: MnistSplit): { left: Halves; right: Halves } 
   return { left: { n: split.n, pixels: left }, right: { n: split.n, pixels: right } };
 }
 
+/**
+ * Aligned halves (left[i] and right[i] from one image) of the same images cut `delta` columns right of
+ * the middle (the image moved left by delta, blank columns shifted in): training data augmentation, a
+ * new pair of halves per image with the same continuity across the cut.
+ */
+export function recut(left: Halves, right: Halves, delta: number): { left: Halves; right: Halves } {
+  if (left.n !== right.n) throw new UserError(`recut needs aligned halves: ${left.n} left, ${right.n} right`);
+  if (!(Number.isInteger(delta) && Math.abs(delta) < HALF_WIDTH)) throw new UserError(`cut offset must be an integer within ±${HALF_WIDTH - 1}, not ${delta}`);
+  const l = new Uint8Array(left.pixels.length);
+  const r = new Uint8Array(right.pixels.length);
+  const pixel = (i: number, row: number, col: number) => {
+    if (col < 0 || col >= MNIST_SIDE) return 0;
+    const h = col < HALF_WIDTH ? left : right;
+    return h.pixels[i * HALF_PIXELS + row * HALF_WIDTH + (col % HALF_WIDTH)];
+  };
+  for (let i = 0; i < left.n; i++)
+    for (let row = 0; row < MNIST_SIDE; row++)
+      for (let c = 0; c < HALF_WIDTH; c++) {
+        l[i * HALF_PIXELS + row * HALF_WIDTH + c] = pixel(i, row, c + delta);
+        r[i * HALF_PIXELS + row * HALF_WIDTH + c] = pixel(i, row, HALF_WIDTH + c + delta);
+      }
+  return { left: { n: left.n, pixels: l }, right: { n: right.n, pixels: r } };
+}
+
 /** Rejoins left[a] with right[leftToRight[a]] for every a: 28x28 images in left-pile order. */
 export function joinHalves(left: Halves, right: Halves, leftToRight: ArrayLike<number>): Uint8Array {
   if (left.n !== right.n) throw new UserError(`${left.n} left halves but ${right.n} right halves: a one-to-one pairing needs equal piles`);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { loadMnist, sliceSplit } from "../../src/data";
 import { UserError } from "../../src/errors";
 import { initBackend } from "../../src/ml";
-import { joinHalves, makeHalvesTask, pairsRestored, restoreImages, splitHalves } from "../../src/mnist/halves";
+import { joinHalves, makeHalvesTask, pairsRestored, recut, restoreImages, splitHalves } from "../../src/mnist/halves";
 import { continuityScores } from "../../src/mnist/halves-scores";
 
 describe("mnist/halves", () => {
@@ -26,6 +26,27 @@ describe("mnist/halves", () => {
     assert.equal(pairsRestored(task, task.truth), 1);
     assert.deepEqual(restoreImages(task, task.truth), s.images);
     assert.deepEqual(Array.from(task.labels), Array.from(task.leftSource, (src) => s.labels[src]));
+  });
+
+  it("recuts aligned halves elsewhere: the images moved sideways, blank columns shifted in", async () => {
+    const m = await loadMnist();
+    const s = sliceSplit(m.test, 0, 20);
+    const { left, right } = splitHalves(s);
+    assert.deepEqual(recut(left, right, 0), { left, right });
+    const identity = Array.from({ length: 20 }, (_, i) => i);
+    for (const delta of [-3, 2]) {
+      const h = recut(left, right, delta);
+      const joined = joinHalves(h.left, h.right, identity);
+      for (let i = 0; i < 20; i++)
+        for (let r = 0; r < 28; r++)
+          for (let c = 0; c < 28; c++) {
+            const src = c + delta;
+            const want = src >= 0 && src < 28 ? s.images[i * 784 + r * 28 + src] : 0;
+            assert.equal(joined[i * 784 + r * 28 + c], want, `image ${i} row ${r} col ${c}, offset ${delta}`);
+          }
+    }
+    assert.throws(() => recut(left, right, 14), /cut offset must be an integer within ±13, not 14/);
+    assert.throws(() => recut(left, splitHalves(sliceSplit(m.test, 0, 3)).right, 1), /recut needs aligned halves: 20 left, 3 right/);
   });
 
   it("rejects unequal piles and out-of-range pairings", async () => {

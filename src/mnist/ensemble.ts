@@ -1,16 +1,18 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { MnistSplit } from "../data/mnist";
 import { UserError } from "../errors";
-import { referenceCnn } from "../ml/models";
+import { deepCnn, referenceCnn } from "../ml/models";
 import { OnnxClassifier } from "../ml/onnx";
 import { fit } from "../ml/train";
 import { softmaxRows } from "../selective/predictor";
-import { mnistSamples, shiftedSamples } from "./samples";
+import { mnistSamples, shiftedSamples, shiftedView } from "./samples";
 
 export interface EnsembleOptions {
   members: number;
   epochs: number;
   seed: number;
+  /** Each member's network: the reference CNN (default) or the deeper one. */
+  arch?: "reference" | "deep";
   /** Largest shift of the augmentation, in pixels (0: none). */
   maxShift: number;
   /** Adam's learning rate in the first epoch; it decays geometrically to finalLearningRate in the last. */
@@ -45,7 +47,7 @@ export class CnnEnsemble {
     const models: tf.Sequential[] = [];
     const history: MemberLog[] = [];
     for (let m = 0; m < o.members; m++) {
-      const model = referenceCnn(o.seed + 1000 * m);
+      const model = (o.arch === "deep" ? deepCnn : referenceCnn)(o.seed + 1000 * m);
       for (let e = 0; e < o.epochs; e++) {
         const learningRate = o.epochs === 1 ? lr0 : lr0 * (lr1 / lr0) ** (e / (o.epochs - 1));
         const data = shiftedSamples(train, o.maxShift, o.seed + 1000 * m + e);
@@ -59,14 +61,23 @@ export class CnnEnsemble {
     return { ensemble: new CnnEnsemble(models), history, seconds: (performance.now() - t0) / 1000 };
   }
 
-  /** Each member's class probabilities for the images (n x 10 each), by ONNX Runtime. */
-  async probabilities(s: MnistSplit): Promise<Float32Array[]> {
-    const x = mnistSamples(s).x;
+  /**
+   * Each member's class probabilities for the images (n x 10 each), by ONNX Runtime; with several views
+   * (whole-image shifts [dx, dy]), each member's probabilities averaged over them (test-time augmentation).
+   */
+  async probabilities(s: MnistSplit, views: readonly (readonly [number, number])[] = [[0, 0]]): Promise<Float32Array[]> {
+    if (!views.length) throw new UserError("test-time augmentation needs at least one view");
+    const inputs = views.map(([dx, dy]) => (dx === 0 && dy === 0 ? mnistSamples(s) : shiftedView(s, dx, dy)).x);
     const out: Float32Array[] = [];
     for (const model of this.models) {
       const clf = await OnnxClassifier.fromModel(model);
       try {
-        out.push(softmaxRows(await clf.logits(x, 4096), 10));
+        const mean = new Float32Array(s.n * 10);
+        for (const x of inputs) {
+          const p = softmaxRows(await clf.logits(x, 4096), 10);
+          for (let i = 0; i < p.length; i++) mean[i] += p[i] / inputs.length;
+        }
+        out.push(mean);
       } finally {
         await clf.release();
       }

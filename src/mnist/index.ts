@@ -7,7 +7,7 @@ export { TwoTower } from "./two-tower";
 export { CrossScorer } from "./cross-scorer";
 export { assignCandidates, denseScores, fuse, greedyCandidates, scoreTask, trainMethod, tuneWeights, type MethodOptions, type ScoredTask, type TrainedMethod, type Weights } from "./halves-method";
 export { errorAnalysis, failureGridSpec } from "./halves-report";
-export { mnistSamples, shiftedSamples } from "./samples";
+export { mnistSamples, shiftedSamples, shiftedView } from "./samples";
 export { CnnEnsemble, type EnsembleOptions, type MemberLog } from "./ensemble";
 export { notSureSplits, type NotSureSplits } from "./not-sure-splits";
 export { confusionRows, digitGridSpec, ratesRows } from "./not-sure-report";

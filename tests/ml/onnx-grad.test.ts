@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { initBackend } from "../../src/ml";
-import { referenceCnn } from "../../src/ml/models";
+import { deepCnn, referenceCnn } from "../../src/ml/models";
 import { onnxTrainingUnsupported, trainingGraphs } from "../../src/ml/onnx-grad";
 import { Replica } from "../../src/ml/train/replica";
 import { rng } from "../../src/util/random";
@@ -104,6 +104,8 @@ describe("ml/onnx-grad training graphs for ONNX Runtime", function () {
   before(() => initBackend());
 
   it("give the reference CNN the gradients TensorFlow.js computes", () => assertSameGradients(referenceCnn(2), { n: 16, classes: 10, seed: 1, input: (r) => r() }));
+
+  it("give the deeper CNN the gradients TensorFlow.js computes", () => assertSameGradients(deepCnn(4), { n: 8, classes: 10, seed: 2, input: (r) => r() }));
 
   it("match TensorFlow.js over 24 random CNNs (shapes, kernels, strides, both paddings, pooling, bias or not)", async () => {
     for (let seed = 1; seed <= 24; seed++) {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { MNIST_PIXELS, type Mnist, type MnistSplit } from "../../src/data";
-import { notSureSplits, shiftedSamples } from "../../src/mnist";
+import { CnnEnsemble, notSureSplits, shiftedSamples, shiftedView } from "../../src/mnist";
+import { loadMnist, sliceSplit } from "../../src/data";
 
 /** A split whose image i holds the value (i % 250) + 1 at pixel i % 784, so rows can be traced. */
 function traced(n: number, offset: number): MnistSplit {
@@ -38,5 +39,39 @@ describe("mnist/not-sure splits and augmentation", () => {
       if (r !== 14 || c !== 14) moved++;
     }
     assert.ok(moved > 70 && moved < 130, `about half the images shifted: ${moved}`);
+  });
+
+  it("moves every image by the same whole-pixel shift for a test-time view, blank at the edges", () => {
+    const s: MnistSplit = { n: 3, images: new Uint8Array(3 * MNIST_PIXELS), labels: Uint8Array.of(1, 2, 3) };
+    s.images[0 * MNIST_PIXELS + 10 * 28 + 5] = 255;
+    s.images[1 * MNIST_PIXELS + 0 * 28 + 27] = 51; // at the top-right corner: shifted out of the image
+    s.images[2 * MNIST_PIXELS + 27 * 28 + 0] = 102;
+    const v = shiftedView(s, 1, -1);
+    assert.equal(v.y, s.labels);
+    assert.equal(v.x[0 * MNIST_PIXELS + 9 * 28 + 6], 1);
+    assert.equal(v.x.subarray(MNIST_PIXELS, 2 * MNIST_PIXELS).reduce((a, b) => a + b, 0), 0);
+    assert.equal(v.x[2 * MNIST_PIXELS + 26 * 28 + 1], Math.fround(0.4));
+    assert.ok(Math.abs(v.x.reduce((a, b) => a + b, 0) - 1.4) < 1e-6, "nothing else appears");
+    assert.deepEqual(Array.from(shiftedView(s, 0, 0).x), Array.from(Float32Array.from(s.images, (p) => p / 255)));
+  });
+
+  it("averages each member's probabilities over test-time views", async function () {
+    this.timeout(120000);
+    const mnist = await loadMnist();
+    const { ensemble } = await CnnEnsemble.train(sliceSplit(mnist.train, 0, 256), { members: 2, epochs: 1, seed: 3, maxShift: 1, arch: "deep", log: () => {} });
+    try {
+      const s = sliceSplit(mnist.test, 0, 40);
+      const views: [number, number][] = [[0, 0], [1, 0], [0, -1]];
+      const both = await ensemble.probabilities(s, views);
+      const one = await Promise.all(views.map((v) => ensemble.probabilities(s, [v])));
+      assert.equal(both.length, 2);
+      assert.deepEqual(Array.from(one[0][1]), Array.from((await ensemble.probabilities(s))[1]), "the default view is the image as it is");
+      for (let m = 0; m < 2; m++)
+        for (let i = 0; i < 40 * 10; i++) assert.ok(Math.abs(both[m][i] - (one[0][m][i] + one[1][m][i] + one[2][m][i]) / 3) < 1e-6);
+      for (let i = 0; i < 40; i++) assert.ok(Math.abs(both[0].subarray(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      await assert.rejects(ensemble.probabilities(s, []), /test-time augmentation needs at least one view/);
+    } finally {
+      ensemble.dispose();
+    }
   });
 });

@@ -73,8 +73,8 @@ export class SelectivePredictor {
     readonly thresholds: Float64Array,
   ) {}
 
-  static calibrate(view: EnsembleView, truth: ArrayLike<number>, classes: number, maxFpr: number, kind: ScoreKind): SelectivePredictor {
-    return new SelectivePredictor(kind, chooseThresholds(truth, view.predicted, view[kind], classes, maxFpr));
+  static calibrate(view: EnsembleView, truth: ArrayLike<number>, classes: number, maxFpr: number, kind: ScoreKind, opts: { pooled?: boolean } = {}): SelectivePredictor {
+    return new SelectivePredictor(kind, chooseThresholds(truth, view.predicted, view[kind], classes, maxFpr, opts));
   }
 
   decide(view: EnsembleView): Int32Array {

@@ -5,26 +5,28 @@ import { UserError } from "../errors";
  * thresholds[c]. Each threshold is the lowest one at which the accepted predictions of c, on this data,
  * hold at most floor(maxFpr x negatives of c) false positives, so the FPR constraint holds exactly on
  * the data it was chosen on (and -Infinity when even accepting everything meets it).
+ * With `pooled`, no threshold is below the one chosen the same way for all classes at once (at most
+ * floor(maxFpr x all negatives) false positives over every class): when a class's budget is 0 and its
+ * calibration data hold a single false positive, that one score alone would set its threshold, often far
+ * too low; the pooled threshold rests on ten times the data.
  */
-export function chooseThresholds(truth: ArrayLike<number>, predicted: ArrayLike<number>, score: ArrayLike<number>, classes: number, maxFpr: number): Float64Array {
+export function chooseThresholds(truth: ArrayLike<number>, predicted: ArrayLike<number>, score: ArrayLike<number>, classes: number, maxFpr: number, opts: { pooled?: boolean } = {}): Float64Array {
   if (truth.length !== predicted.length || truth.length !== score.length) throw new UserError(`${truth.length} labels, ${predicted.length} predictions and ${score.length} scores: they must be as many`);
   if (!(maxFpr >= 0 && maxFpr < 1)) throw new UserError(`maximum FPR must be in [0, 1), not ${maxFpr}`);
   for (let i = 0; i < score.length; i++) if (Number.isNaN(score[i])) throw new UserError(`NaN score at row ${i}`);
-  const thresholds = new Float64Array(classes).fill(-Infinity);
-  for (let c = 0; c < classes; c++) {
-    let negatives = 0;
-    const wrong: number[] = []; // scores of the false positives of c
-    for (let i = 0; i < truth.length; i++) {
-      if (truth[i] !== c) {
-        negatives++;
-        if (predicted[i] === c) wrong.push(score[i]);
-      }
-    }
-    const allowed = Math.floor(maxFpr * negatives);
-    if (wrong.length <= allowed) continue;
-    wrong.sort((a, b) => b - a);
-    // Accepting scores above the (allowed+1)-th highest false positive admits exactly `allowed` of them.
-    thresholds[c] = wrong[allowed];
+  const negatives = new Array<number>(classes).fill(0);
+  const wrong = Array.from({ length: classes }, () => [] as number[]); // scores of each class's false positives
+  for (let i = 0; i < truth.length; i++) {
+    for (let c = 0; c < classes; c++) if (truth[i] !== c) negatives[c]++;
+    if (predicted[i] !== truth[i] && predicted[i] >= 0 && predicted[i] < classes) wrong[predicted[i]].push(score[i]);
   }
-  return thresholds;
+  const floor = opts.pooled ? lowestThreshold(wrong.flat(), Math.floor(maxFpr * negatives.reduce((a, b) => a + b, 0))) : -Infinity;
+  return Float64Array.from({ length: classes }, (_, c) => Math.max(floor, lowestThreshold(wrong[c], Math.floor(maxFpr * negatives[c]))));
+}
+
+/** The lowest threshold that accepts at most `allowed` of these false positives' scores (-Infinity: all of them). */
+function lowestThreshold(wrong: number[], allowed: number): number {
+  if (wrong.length <= allowed) return -Infinity;
+  // Accepting scores above the (allowed+1)-th highest false positive admits exactly `allowed` of them.
+  return [...wrong].sort((a, b) => b - a)[allowed];
 }

@@ -80,6 +80,46 @@ describe("selective/thresholds and predictor", () => {
     }
   });
 
+  it("pooled thresholds are never below the per-class ones, still meet each class's constraint, and cap the total", () => {
+    // 3 classes, 10 images each; budget maxFpr 0.1 -> floor(0.1 x 20) = 2 false positives per class, 6 pooled.
+    const truth = Int32Array.from({ length: 30 }, (_, i) => Math.floor(i / 10));
+    const predicted = Int32Array.from(truth);
+    const score = new Float64Array(30).fill(0.99);
+    // Class 0: one false positive scoring 0.05 (within its budget of 2: no threshold of its own).
+    // Class 1: eight false positives scoring 0.1..0.8.
+    predicted[10] = 0;
+    score[10] = 0.05;
+    for (let k = 0; k < 8; k++) {
+      predicted[20 + k] = 1;
+      score[20 + k] = 0.1 * (k + 1);
+    }
+    const own = chooseThresholds(truth, predicted, score, 3, 0.1);
+    const rounded = (t: Float64Array) => Array.from(t, (v) => Math.round(v * 1000) / 1000);
+    assert.deepEqual(rounded(own), [-Infinity, 0.6, -Infinity]);
+    // Pooled: 9 false positives (0.05, 0.1..0.8), 6 allowed: the 7th highest, 0.2, is the floor for every class.
+    const pooled = chooseThresholds(truth, predicted, score, 3, 0.1, { pooled: true });
+    assert.deepEqual(rounded(pooled), [0.2, 0.6, 0.2]);
+    const r = rng(5);
+    for (let t = 0; t < 30; t++) {
+      const n = 300 + Math.floor(r() * 500);
+      const classes = 2 + Math.floor(r() * 6);
+      const tr = Int32Array.from({ length: n }, () => Math.floor(r() * classes));
+      const pr = Int32Array.from(tr, (c) => (r() < 0.85 ? c : Math.floor(r() * classes)));
+      const sc = Float64Array.from(pr, (p, i) => (p === tr[i] ? 0.4 : 0) + r());
+      const maxFpr = [0, 0.002, 0.02][t % 3];
+      const a = chooseThresholds(tr, pr, sc, classes, maxFpr);
+      const b = chooseThresholds(tr, pr, sc, classes, maxFpr, { pooled: true });
+      const decided = Int32Array.from(pr, (c, i) => (sc[i] > b[c] ? c : NOT_SURE));
+      const rates = perClassRates(tr, decided, classes);
+      for (let c = 0; c < classes; c++) {
+        assert.ok(b[c] >= a[c], `case ${t} class ${c}: pooled ${b[c]} below own ${a[c]}`);
+        assert.ok(rates[c].falsePositives <= Math.floor(maxFpr * rates[c].negatives));
+      }
+      const total = rates.reduce((x, q) => x + q.falsePositives, 0);
+      assert.ok(total <= Math.floor(maxFpr * rates.reduce((x, q) => x + q.negatives, 0)), `case ${t}: ${total} false positives in all`);
+    }
+  });
+
   it("ensemble view: mean, margin, min over members and agreement, by hand", () => {
     // Two members, one sample, 3 classes.
     const a = Float32Array.from([0.7, 0.2, 0.1]);

@@ -5,7 +5,7 @@ import { deepCnn, referenceCnn } from "../ml/models";
 import { OnnxClassifier } from "../ml/onnx";
 import { fit } from "../ml/train";
 import { softmaxRows } from "../selective/predictor";
-import { mnistSamples, shiftedSamples, shiftedView } from "./samples";
+import { shiftedSamples, shiftedView } from "./samples";
 
 export interface EnsembleOptions {
   members: number;
@@ -31,9 +31,9 @@ export interface MemberLog {
 }
 
 /**
- * An ensemble of small CNNs (the reference CNN, each member its own initialisation and augmentation), for
+ * An ensemble of CNNs (the reference CNN or the deeper one, each member its own initialisation and augmentation), for
  * a classifier whose members' agreement says how sure it is. Each epoch trains on a freshly shifted copy
- * of the training images (data-parallel fit(), one epoch per call, so the learning rate can decay).
+ * of the training images (fit(), one epoch per call, so the learning rate can decay).
  */
 export class CnnEnsemble {
   private constructor(readonly models: tf.Sequential[]) {}
@@ -67,7 +67,7 @@ export class CnnEnsemble {
    */
   async probabilities(s: MnistSplit, views: readonly (readonly [number, number])[] = [[0, 0]]): Promise<Float32Array[]> {
     if (!views.length) throw new UserError("test-time augmentation needs at least one view");
-    const inputs = views.map(([dx, dy]) => (dx === 0 && dy === 0 ? mnistSamples(s) : shiftedView(s, dx, dy)).x);
+    const inputs = views.map(([dx, dy]) => shiftedView(s, dx, dy).x);
     const out: Float32Array[] = [];
     for (const model of this.models) {
       const clf = await OnnxClassifier.fromModel(model);

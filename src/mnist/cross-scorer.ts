@@ -83,7 +83,7 @@ export interface CrossScorerOptions extends Omit<FitOptions, "classes" | "listwi
  * The strong scorer: a network (the reference CNN, or an MLP) that sees the re-joined image around the
  * cut (or all of it) and scores how well the two halves belong together, so it can judge strokes crossing
  * the cut pixel by pixel; the CNN's local filters generalise far better than an MLP here. Trained
- * listwise (softmax over a true pair and its look-alikes, with data-parallel fit()). Too slow for all
+ * listwise (softmax over a true pair and its look-alikes, with fit()). Too slow for all
  * 10^8 pairs, it re-scores candidates; inference by ONNX Runtime on every core.
  */
 export class CrossScorer {

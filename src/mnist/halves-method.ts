@@ -106,13 +106,14 @@ function cheapScores(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves
 /** Builds ranking sets for every group of aligned halves (left i with right i), look-alikes from masked candidates. */
 function miningSets(m: { rule: GeometryRule; twoTower: TwoTower }, left: Halves, right: Halves, o: MethodOptions) {
   const parts = [];
+  const identity = Int32Array.from({ length: o.group }, (_, i) => i);
   for (let g = 0; g + o.group <= left.n; g += o.group) {
     const l = slice(left, g, o.group);
     const r = slice(right, g, o.group);
     const cand = topK(cheapScores(m, l, r).candidate, o.group, o.group, o.hardK);
     for (const delta of o.cuts ?? [0]) {
-      const h = delta === 0 ? { left: l, right: r } : recut(l, r, delta);
-      parts.push(rankingSets(h.left, h.right, Int32Array.from({ length: o.group }, (_, i) => i), cand, o.hardK, o.setSize, o.band, o.seed + g + 7919 * delta));
+      const h = recut(l, r, delta);
+      parts.push(rankingSets(h.left, h.right, identity, cand, o.hardK, o.setSize, o.band, o.seed + g + 7919 * delta));
     }
   }
   const x = new Float32Array(parts.reduce((a, p) => a + p.x.length, 0));

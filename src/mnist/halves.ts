@@ -44,11 +44,12 @@ export function splitHalves(split: MnistSplit): { left: Halves; right: Halves } 
 /**
  * Aligned halves (left[i] and right[i] from one image) of the same images cut `delta` columns right of
  * the middle (the image moved left by delta, blank columns shifted in): training data augmentation, a
- * new pair of halves per image with the same continuity across the cut.
+ * new pair of halves per image with the same continuity across the cut. Offset 0: the halves themselves.
  */
 export function recut(left: Halves, right: Halves, delta: number): { left: Halves; right: Halves } {
   if (left.n !== right.n) throw new UserError(`recut needs aligned halves: ${left.n} left, ${right.n} right`);
   if (!(Number.isInteger(delta) && Math.abs(delta) < HALF_WIDTH)) throw new UserError(`cut offset must be an integer within ±${HALF_WIDTH - 1}, not ${delta}`);
+  if (delta === 0) return { left, right };
   const l = new Uint8Array(left.pixels.length);
   const r = new Uint8Array(right.pixels.length);
   const pixel = (i: number, row: number, col: number) => {

@@ -14,12 +14,13 @@ export function chooseThresholds(truth: ArrayLike<number>, predicted: ArrayLike<
   if (truth.length !== predicted.length || truth.length !== score.length) throw new UserError(`${truth.length} labels, ${predicted.length} predictions and ${score.length} scores: they must be as many`);
   if (!(maxFpr >= 0 && maxFpr < 1)) throw new UserError(`maximum FPR must be in [0, 1), not ${maxFpr}`);
   for (let i = 0; i < score.length; i++) if (Number.isNaN(score[i])) throw new UserError(`NaN score at row ${i}`);
-  const negatives = new Array<number>(classes).fill(0);
+  const positives = new Array<number>(classes).fill(0);
   const wrong = Array.from({ length: classes }, () => [] as number[]); // scores of each class's false positives
   for (let i = 0; i < truth.length; i++) {
-    for (let c = 0; c < classes; c++) if (truth[i] !== c) negatives[c]++;
+    if (truth[i] >= 0 && truth[i] < classes) positives[truth[i]]++;
     if (predicted[i] !== truth[i] && predicted[i] >= 0 && predicted[i] < classes) wrong[predicted[i]].push(score[i]);
   }
+  const negatives = positives.map((p) => truth.length - p);
   const floor = opts.pooled ? lowestThreshold(wrong.flat(), Math.floor(maxFpr * negatives.reduce((a, b) => a + b, 0))) : -Infinity;
   return Float64Array.from({ length: classes }, (_, c) => Math.max(floor, lowestThreshold(wrong[c], Math.floor(maxFpr * negatives[c]))));
 }

@@ -33,6 +33,13 @@ export interface RaftConfig {
    * checkQuorum. Default "safe".
    */
   readMode?: "safe" | "lease";
+  /**
+   * Send every follower an (empty) append as soon as the commit index advances, as etcd/raft does.
+   * Default true. False: followers learn it from the next append or heartbeat (within heartbeatTick), as in
+   * HashiCorp Raft; at low load that halves the messages, disk batches and wake-ups per write, and a
+   * follower applies a write up to a heartbeat later (its ReadIndex reads still wait until applied).
+   */
+  broadcastCommit?: boolean;
 }
 
 export type ResolvedConfig = Required<Omit<RaftConfig, "applied">> & { applied: number | undefined };
@@ -57,6 +64,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     preVote: c.preVote ?? true,
     checkQuorum: c.checkQuorum ?? true,
     readMode: c.readMode ?? "safe",
+    broadcastCommit: c.broadcastCommit ?? true,
   };
   if (!r.storage) throw new UserError("raft config: storage is required");
   if (typeof r.rng !== "function") throw new UserError("raft config: rng is required");

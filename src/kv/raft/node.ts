@@ -631,7 +631,7 @@ export class RaftNode {
   /** After a persist: the leader's own progress catches up, which may commit (a single voter commits here). */
   private selfPersisted(): void {
     const self = this.role === "leader" ? this.progress.get(this.id) : undefined;
-    if (self && self.maybeUpdate(this.raftLog.persistedIndex()) && this.maybeCommit() && this.role === "leader") this.bcastAppend();
+    if (self && self.maybeUpdate(this.raftLog.persistedIndex()) && this.maybeCommit() && this.role === "leader" && this.cfg.broadcastCommit) this.bcastAppend();
   }
 
   private tickLeader(): void {
@@ -707,12 +707,10 @@ export class RaftNode {
     } else if (pr.state === "replicate") {
       pr.inflights.freeTo(m.index);
     }
-    if (this.maybeCommit()) {
-      if (this.role !== "leader") return;
-      this.bcastAppend();
-    } else if (wasPaused) {
-      this.sendAppend(m.from);
-    }
+    const committed = this.maybeCommit();
+    if (committed && this.role !== "leader") return;
+    if (committed && this.cfg.broadcastCommit) this.bcastAppend();
+    else if (wasPaused) this.sendAppend(m.from);
     // Fill the pipeline with whatever else the follower lacks.
     while (this.maybeSendAppend(m.from, false)) {
       /* keep sending */

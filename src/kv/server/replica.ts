@@ -126,6 +126,8 @@ export class KvReplica {
       // up to its index are skipped in apply(), so the core need only know what the log proves committed.
       applied: Math.max(snap.index, Math.min(sm.appliedIndex, storage.initialState().commit)),
       readMode: opts.readMode ?? "safe",
+      // Followers learn a new commit index with the next append or heartbeat: half the messages per write.
+      broadcastCommit: false,
     });
     return new KvReplica(opts, node, storage, sm, book);
   }

@@ -3,7 +3,10 @@
  *
  * The core reads storage synchronously, so the entries after the snapshot live in memory too (loaded and
  * validated at open; compaction keeps them few). Every write goes to LevelDB in one atomic batch and
- * updates the in-memory copy only once that batch has succeeded, so the copy never runs ahead of disk.
+ * updates the in-memory copy only once that batch has succeeded, so the copy never runs ahead of disk;
+ * the one exception is a hard state whose commit index alone changed (the core says no sync is needed):
+ * it is kept in memory and written with the next batch or at close. The commit index need not be
+ * durable (Raft relearns it from the leader), and writing it alone cost a LevelDB write per client write.
  *
  * Key layout (utf8 keys sort bytewise, so entries sort by index):
  *   e/<index, 16 zero-padded digits>  one log entry   (16 digits hold Number.MAX_SAFE_INTEGER)
@@ -46,6 +49,9 @@ export class LevelRaftStorage implements RaftStorage {
     private ents: Entry[],
     private hard: HardState,
   ) {}
+
+  /** `hard` differs from the stored hard state (by its commit index only). */
+  private hardUnsaved = false;
 
   /** Opens (or creates, with `bootstrap` as the index-0 membership) the log in `dir`, validating it all. */
   static async open(dir: string, bootstrap: Membership): Promise<LevelRaftStorage> {
@@ -104,6 +110,13 @@ export class LevelRaftStorage implements RaftStorage {
   save(update: RaftLogUpdate, sync: boolean): Promise<void> {
     return this.serialize(async () => {
       let { snap, ents, hard } = this;
+      const h = update.hardState;
+      if (h && !sync && !update.snapshot && update.entries.length === 0 && h.term === hard.term && h.vote === hard.vote) {
+        checkHardState(h, snap, ents, badInput);
+        this.hard = { ...h };
+        this.hardUnsaved = true;
+        return;
+      }
       const ops: Op[] = [];
       if (update.snapshot) {
         const s = update.snapshot;
@@ -127,16 +140,15 @@ export class LevelRaftStorage implements RaftStorage {
         for (const e of fresh) ops.push(put(entryKey(e.index), e));
         ents = kept.concat(fresh);
       }
-      if (update.hardState) {
-        hard = { ...update.hardState };
-        ops.push(put(HARD_KEY, hard));
-      }
+      if (h) hard = { ...h };
+      if (h || (ops.length > 0 && this.hardUnsaved)) ops.push(put(HARD_KEY, hard));
       // Refuse to write anything open() would later reject as corrupt.
       checkHardState(hard, snap, ents, badInput);
       if (ops.length > 0) await this.db.batch(ops, { sync });
       this.snap = snap;
       this.ents = ents;
       this.hard = hard;
+      if (ops.length > 0) this.hardUnsaved = false;
     });
   }
 
@@ -154,16 +166,22 @@ export class LevelRaftStorage implements RaftStorage {
       const snap = copySnapshot(s);
       const ops: Op[] = [put(SNAP_KEY, snap)];
       for (let i = this.firstIndex(); i <= s.index; i++) ops.push({ type: "del", key: entryKey(i) });
+      if (this.hardUnsaved) ops.push(put(HARD_KEY, this.hard));
       // Always durable: the application may drop the previous snapshot's data once this resolves.
       await this.db.batch(ops, { sync: true });
       this.ents = this.ents.slice(s.index - this.snap.index);
       this.snap = snap;
+      this.hardUnsaved = false;
     });
   }
 
   /** Waits for pending writes, then closes the database. */
   close(): Promise<void> {
-    return this.serialize(() => this.db.close());
+    return this.serialize(async () => {
+      if (this.hardUnsaved) await this.db.batch([put(HARD_KEY, this.hard)], { sync: true });
+      this.hardUnsaved = false;
+      await this.db.close();
+    });
   }
 
   private serialize<T>(op: () => Promise<T>): Promise<T> {

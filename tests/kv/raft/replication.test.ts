@@ -34,6 +34,31 @@ describe("kv/raft replication", () => {
     assert.equal(c.node(2).propose("x").ok, false, "followers do not accept proposals");
   });
 
+  it("with broadcastCommit false, commits ride on the next append or heartbeat: half the messages per proposal", () => {
+    const count = (broadcastCommit: boolean) => {
+      const c = Cluster.of([1, 2, 3], { broadcastCommit });
+      c.elect(1);
+      c.stabilize();
+      const before = c.delivered.length;
+      for (let i = 0; i < 5; i++) {
+        assert.ok(c.node(1).propose(`v${i}`).ok);
+        c.stabilize();
+      }
+      return { c, messages: c.delivered.length - before };
+    };
+    const eager = count(true);
+    const lazy = count(false);
+    assert.equal(eager.messages, 5 * 8, "append + reply, then the commit append + reply, to each of 2 followers");
+    assert.equal(lazy.messages, 5 * 4);
+    const want = ["v0", "v1", "v2", "v3", "v4"];
+    assert.deepEqual(lazy.c.appliedData(1), want);
+    // Each follower has learned all but the last commit from the appends that followed it...
+    for (const id of [2, 3]) assert.deepEqual(lazy.c.appliedData(id), want.slice(0, 4));
+    // ...and the next heartbeat brings that one too.
+    lazy.c.tickAll(1);
+    for (const id of [2, 3]) assert.deepEqual(lazy.c.appliedData(id), want);
+  });
+
   // Raft paper Figure 7: the term-8 leader's log and six follower logs it must bring into line.
   const leaderLog = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
   const figure7: [name: string, log: number[]][] = [

@@ -112,6 +112,36 @@ describe("kv/store LevelRaftStorage", () => {
     assert.deepEqual(s.entries(3, 5), [conf(3, 2, 4), ent(4, 2)]);
   });
 
+  it("keeps a commit-only change in memory until the next batch or close, and never loses a written one", async () => {
+    const dir = freshDir();
+    let s = await openAt(dir);
+    await s.save({ entries: [ent(1, 1), ent(2, 1), ent(3, 1)], hardState: hs(1, 1) }, true);
+    await s.save({ entries: [], hardState: hs(1, 2) }, false);
+    assert.deepEqual(s.initialState(), hs(1, 2));
+    const stored = async () => {
+      const db = new ClassicLevel<string, string>(dir);
+      const raw = await db.get("m/hard");
+      await db.close();
+      return JSON.parse(raw!.slice(raw!.indexOf(" ") + 1)) as HardState;
+    };
+    // A crash now (no close) would find commit 1 on disk: Raft relearns commit 2 from the leader.
+    const crashed = fs.mkdtempSync(path.join(root, "crash-"));
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, "LOCK"), { force: true });
+    const c = await openAt(crashed);
+    assert.deepEqual(c.initialState(), hs(1, 1));
+    await c.close();
+    // The next batch writes the newer commit too, even when its own update has no hard state.
+    await s.save({ entries: [ent(4, 1)] }, true);
+    await s.close();
+    assert.deepEqual(await stored(), hs(1, 2));
+    s = await openAt(dir);
+    await s.save({ entries: [], hardState: hs(1, 4) }, false);
+    await assert.rejects(s.save({ entries: [], hardState: hs(1, 5) }, false), /commit 5 is beyond the last index 4/);
+    s = await reopen(s); // close writes it
+    assert.deepEqual(s.initialState(), hs(1, 4));
+  });
+
   it("replaces a stored suffix, deleting stale keys on disk too", async () => {
     const dir = freshDir();
     let s = await openAt(dir);

@@ -89,6 +89,7 @@ class Simulation {
     preVote: boolean;
     checkQuorum: boolean;
     heartbeatTick: number;
+    broadcastCommit: boolean;
     maxInflightMsgs: number;
     maxEntriesPerMsg: number;
     snapEvery: number;
@@ -111,6 +112,8 @@ class Simulation {
       // Without both protections a removed node that missed its removal can disrupt forever.
       checkQuorum: !preVote || r() < 0.7,
       heartbeatTick: r() < 0.7 ? 1 : 2,
+      // By seed parity, not the stream: the other knobs of a seed stay what they were.
+      broadcastCommit: opts.seed % 2 === 0,
       maxInflightMsgs: 1 + Math.floor(r() * 6),
       maxEntriesPerMsg: 1 + Math.floor(r() * 8),
       snapEvery: 5 + Math.floor(r() * 40),
@@ -260,6 +263,7 @@ class Simulation {
       rng: rng(this.opts.seed * 1000003 + s.id * 7919 + this.now),
       electionTick: 10,
       heartbeatTick: this.knobs.heartbeatTick,
+      broadcastCommit: this.knobs.broadcastCommit,
       preVote: this.knobs.preVote,
       checkQuorum: this.knobs.checkQuorum,
       maxInflightMsgs: this.knobs.maxInflightMsgs,

@@ -76,12 +76,13 @@ async function main(): Promise<void> {
     failedRuns: failed,
     checkTimeouts: undecided,
     ops: t.ops,
+    snapshots: t.snapshots,
     failoverMs: t.failoverMs,
   };
   console.log(
     `\n${summary.runs} runs (${nemesis}, ${nodes} nodes, ${seconds} s): ${violations} violations, ${lost} lost acked writes, ` +
       `${failed} runs that could not finish, ${undecided} check timeouts; failover p50 ${ms(summary.failoverMs.p50)} ` +
-      `p99 ${ms(summary.failoverMs.p99)} over ${t.failoverMs.count} leader kills`,
+      `p99 ${ms(summary.failoverMs.p99)} over ${t.failoverMs.count} leader kills; ${t.snapshots} snapshots taken`,
   );
   if (f.out) {
     writeFileSync(f.out, JSON.stringify({ summary, runs: results.map(({ timeline: _t, ...r }) => r) }, null, 2) + "\n");
@@ -97,7 +98,7 @@ function line(k: number, runs: number, r: RunResult): string {
   const fo = r.failoverMs.length ? ` failover p50 ${ms(percentile(r.failoverMs, 50))} p99 ${ms(percentile(r.failoverMs, 99))}` : "";
   return (
     `run ${k}/${runs} seed ${r.seed} ${r.nemesis}: ops ${r.ops.ok} ok, ${r.ops.failed} failed, ${r.ops.unknown} unknown; ` +
-    `check ${check}; lost ${r.lostAckedWrites.length}/${r.ackedWrites}${fo}; ${(r.durationMs / 1000).toFixed(1)} s` +
+    `check ${check}; lost ${r.lostAckedWrites.length}/${r.ackedWrites}${fo}; ${r.snapshots} snapshots; ${(r.durationMs / 1000).toFixed(1)} s` +
     (r.error ? `; FAILED: ${r.error}` : "")
   );
 }

@@ -47,6 +47,7 @@ export function nemesisRows(runs: RunResult[]): Record<string, string | number>[
     "acked ack/ writes": r.ackedWrites,
     lost: r.lostAckedWrites.length,
     "failover ms": r.failoverMs.join(", ") || "-",
+    snapshots: r.snapshots,
     finished: r.error ? `no: ${r.error}` : "yes",
   }));
 }

@@ -30,6 +30,8 @@ export interface FaultClusterOptions {
   tmpRoot?: string;
   /** Timeline sink: every fault and process event is reported here. */
   event?: (what: string) => void;
+  /** Nodes snapshot and compact their logs after this many applied entries (the node's default when absent). */
+  snapshotEvery?: number;
 }
 
 interface NodeState {
@@ -310,6 +312,7 @@ export class FaultCluster {
     const n = this.node(id);
     const args = ["--import", "tsx", CLI, "node", "--id", String(id), "--data", this.dataDir(id), "--members", this.membersFor(id)];
     if (joining) args.push("--join");
+    if (this.opts.snapshotEvery) args.push("--snapshot-every", String(this.opts.snapshotEvery));
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (failpoint > 0) env.KV_FAILPOINT_CRASH_BEFORE_FSYNC = String(failpoint);
     else delete env.KV_FAILPOINT_CRASH_BEFORE_FSYNC;

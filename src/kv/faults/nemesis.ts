@@ -9,7 +9,7 @@
  * in `logsDir` when the run fails or `keepLogs` is set.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../../util/random";
 import { checkLinearizable, type CheckResult } from "../check/linearizability";
@@ -33,6 +33,8 @@ export interface RunOptions {
   clientDeadlineMs?: number;
   /** Hard limit for the whole run (default: seconds + 90 s). */
   hardDeadlineMs?: number;
+  /** Snapshot interval of the nodes (default 500 entries: several snapshots and log compactions per node and run, under the faults). */
+  snapshotEvery?: number;
   keepLogs?: boolean;
   /** Live progress lines (timeline events as they happen). */
   log?: (line: string) => void;
@@ -53,6 +55,8 @@ export interface RunResult {
   lostAckedWrites: string[];
   /** Successful writes called after the first fault was injected (the cluster kept serving). */
   writesAfterFaults: number;
+  /** Snapshots the nodes took (and compacted their logs to), from their logs. */
+  snapshots: number;
   /** Per leader kill: ms from the kill to the first successful write called after it. */
   failoverMs: number[];
   /** Successful writes as [call, return] in ms since the run started (for throughput timelines). */
@@ -90,7 +94,7 @@ export async function runNemesis(o: RunOptions): Promise<RunResult> {
     const check = () => {
       if (aborted) throw new Deadline();
     };
-    cluster = await FaultCluster.start({ nodes: o.nodes, event });
+    cluster = await FaultCluster.start({ nodes: o.nodes, event, snapshotEvery: o.snapshotEvery ?? 500 });
     if (aborted) {
       await cluster.stop(); // started after the deadline: nobody else will stop it
       throw new Deadline();
@@ -178,6 +182,7 @@ export async function runNemesis(o: RunOptions): Promise<RunResult> {
     check,
     ackedWrites: workload?.acked.size ?? 0,
     lostAckedWrites: lost,
+    snapshots: dir ? countSnapshots(dir) : 0,
     writesAfterFaults: (workload?.writeTimes ?? []).filter(([call]) => call >= firstFault).length,
     failoverMs: failovers(ctx?.leaderKills ?? [], workload?.writeTimes ?? []),
     writes: (workload?.writeTimes ?? []).map(([c, r]) => [Math.round(c - t0), Math.round(r - t0)]),
@@ -225,7 +230,17 @@ export interface RunsSummary {
   /** Runs that could not finish (hard deadline, no leader at the end, final reads failed). */
   unfinished: number;
   ops: OpCounts;
+  snapshots: number;
   failoverMs: { count: number; p50: number; p99: number; max: number };
+}
+
+/** "snapshot at index N ..., log compacted" lines in the node logs of a run's directory. */
+function countSnapshots(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith(".log")) n += (readFileSync(join(dir, f), "utf8").match(/log compacted/g) ?? []).length;
+  }
+  return n;
 }
 
 /** Totals over many runs: what the campaign script prints and the notebook reports. */
@@ -238,6 +253,7 @@ export function summarizeRuns(runs: RunResult[]): RunsSummary {
     lost: runs.reduce((a, r) => a + r.lostAckedWrites.length, 0),
     unfinished: runs.filter((r) => r.error !== undefined).length,
     ops: runs.reduce((a, r) => ({ ok: a.ok + r.ops.ok, failed: a.failed + r.ops.failed, unknown: a.unknown + r.ops.unknown }), { ok: 0, failed: 0, unknown: 0 }),
+    snapshots: runs.reduce((a, r) => a + r.snapshots, 0),
     failoverMs: { count: failovers.length, p50: percentile(failovers, 50), p99: percentile(failovers, 99), max: percentile(failovers, 100) },
   };
 }

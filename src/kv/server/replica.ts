@@ -13,7 +13,7 @@ import { rng } from "../../util/random";
 import { canSendBeforePersist, RaftNode, type ConfChange, type Entry, type InstallSnapshot, type Membership, type Message, type Ready, type Rejection } from "../raft";
 import type { Command, RangeQuery, RangeResult, WriteResult } from "../commands";
 import { LevelRaftStorage } from "../store/raft-log";
-import { KvStateMachine } from "../store/state-machine";
+import { KvStateMachine, type SnapshotInfo } from "../store/state-machine";
 import { AddressBook, parseAddress, type AddressMap, type MemberAddress } from "./addresses";
 import { HttpError } from "./http";
 import { checkIdentity, dataPaths, pruneSnapshots } from "./data-dir";
@@ -31,7 +31,7 @@ export interface ReplicaOptions {
   /** Milliseconds per Raft tick (default 50: heartbeats every 50 ms, elections after 0.5-1 s as etcd with --election-timeout 500). */
   tickMs?: number;
   electionTick?: number;
-  /** Take a snapshot and compact the log every this many applied entries (default 10,000). */
+  /** Take a snapshot and compact the log after this many applied entries (default 10,000), times a random factor in [1, 1.5) per node. */
   snapshotEvery?: number;
   readMode?: "safe" | "lease";
   /** How long a write or read may wait before failing as retryable (default 5 s). */
@@ -73,10 +73,15 @@ export class KvReplica {
   private readSeq = 0;
   private readonly timeoutMs: number;
   private readonly snapshotEvery: number;
+  /** Applied entries after the last snapshot that trigger the next: random in [1, 1.5) x snapshotEvery, so nodes take theirs at different times. */
+  private nextSnapshotAfter: number;
   private readonly snapDir: string;
   /** Snapshot files being downloaded, with the newest message to step once each is here. */
   private readonly fetching = new Map<string, InstallSnapshot>();
   private readonly downloads = new AbortController();
+  /** The snapshot being written or installed in the background, and one written but not yet installed. */
+  private snapshotting?: Promise<void>;
+  private snapshotWritten?: { file: string; info: SnapshotInfo };
 
   private constructor(
     readonly opts: ReplicaOptions,
@@ -88,6 +93,7 @@ export class KvReplica {
     this.book = book;
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
     this.snapshotEvery = opts.snapshotEvery ?? 10_000;
+    this.nextSnapshotAfter = Math.round(this.snapshotEvery * (1 + Math.random() / 2));
     this.snapDir = dataPaths(opts.dataDir).snapshots;
     this.transport = new PeerTransport(
       opts.id,
@@ -145,6 +151,7 @@ export class KvReplica {
     this.transport.close();
     this.downloads.abort();
     while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    await this.snapshotting;
     const closed = new HttpError(503, "node is shutting down", { retryable: true });
     for (const w of [...this.writes.values(), ...this.reads.values()]) w.reject(closed);
     this.writes.clear();
@@ -259,14 +266,10 @@ export class KvReplica {
         do {
           this.pumpAgain = false;
           while (this.node.hasReady()) await this.handle(this.node.ready());
-          await this.maybeSnapshot();
+          this.maybeSnapshot();
         } while (this.pumpAgain);
       } catch (err) {
-        // A failed fsync or apply leaves the replica in an unknown state: stop serving rather than guess.
-        this.fatal = err as Error;
-        this.opts.log?.(`node ${this.opts.id}: fatal: ${(err as Error).stack ?? err}`);
-        clearInterval(this.timer);
-        this.transport.close();
+        this.die(err as Error);
       } finally {
         this.pumping = false;
       }
@@ -327,17 +330,58 @@ export class KvReplica {
     }
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    const applied = this.sm.appliedIndex;
-    if (applied - this.storage.snapshot().index < this.snapshotEvery) return;
-    await this.sm.checkpoint(); // the log may drop entries only once LevelDB holds them durably
-    const file = snapshotFileName(applied);
-    const info = await this.sm.writeSnapshot(join(this.snapDir, file));
+  /** A failed fsync or apply leaves the replica in an unknown state: stop serving rather than guess. */
+  private die(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.opts.log?.(`node ${this.opts.id}: fatal: ${err.stack ?? err}`);
+    clearInterval(this.timer);
+    this.transport.close();
+  }
+
+  /**
+   * Every snapshotEvery applied entries: writes a snapshot file in the background (a point-in-time view
+   * while applies go on; writing it inside the ready loop stalled every request for tens of ms), then, back
+   * in the loop where the core has applied at least that far, records it in the core and compacts the log.
+   */
+  private maybeSnapshot(): void {
+    const written = this.snapshotWritten;
+    // The core records a snapshot only within what it has applied. After a restart the state machine can be
+    // ahead of it (the stored commit index lags; see raft-log.ts): the snapshot waits until the core catches up.
+    if (written && written.info.index <= this.node.status().applied) {
+      this.snapshotWritten = undefined;
+      this.installSnapshot(written.file, written.info);
+    }
+    if (this.snapshotting || this.snapshotWritten || this.sm.appliedIndex - this.storage.snapshot().index < this.nextSnapshotAfter) return;
+    this.nextSnapshotAfter = Math.round(this.snapshotEvery * (1 + Math.random() / 2));
+    const file = snapshotFileName(this.sm.appliedIndex);
+    this.inBackground(async () => {
+      const info = await this.sm.writeSnapshot(join(this.snapDir, file));
+      await this.sm.checkpoint(); // the log may drop entries only once LevelDB holds them durably
+      this.snapshotWritten = { file, info };
+      this.pump();
+    });
+  }
+
+  private installSnapshot(file: string, info: SnapshotInfo): void {
+    // A snapshot from the leader may have overtaken ours meanwhile.
+    if (info.index <= this.storage.snapshot().index) return;
     const desc: SnapshotDescriptor = { file, sha256: info.sha256, bytes: info.bytes, members: this.book.toJSON() };
     const snap = this.node.createSnapshot(info.index, JSON.stringify(desc));
-    await this.storage.compact(snap);
-    this.opts.log?.(`node ${this.opts.id}: snapshot at index ${snap.index} (${info.bytes} bytes), log compacted`);
-    await pruneSnapshots(this.snapDir, file);
+    this.inBackground(async () => {
+      await this.storage.compact(snap);
+      this.opts.log?.(`node ${this.opts.id}: snapshot at index ${snap.index} (${info.bytes} bytes), log compacted`);
+      await pruneSnapshots(this.snapDir, file);
+    });
+  }
+
+  private inBackground(work: () => Promise<void>): void {
+    const task: Promise<void> = work()
+      .catch((err: Error) => this.die(err))
+      .finally(() => {
+        if (this.snapshotting === task) this.snapshotting = undefined;
+      });
+    this.snapshotting = task;
   }
 
   private mustFetch(m: InstallSnapshot): boolean {

@@ -65,6 +65,8 @@ export class KvReplica {
   private readonly transport: PeerTransport;
   private timer?: NodeJS.Timeout;
   private pumping = false;
+  /** stop() was called: no new round of the ready loop and no new snapshot. */
+  private stopping = false;
   private pumpAgain = false;
   private fatal?: Error;
   private readonly writes = new Map<number, Waiter<WriteResult> & { term: number }>();
@@ -93,7 +95,7 @@ export class KvReplica {
     this.book = book;
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
     this.snapshotEvery = opts.snapshotEvery ?? 10_000;
-    this.nextSnapshotAfter = Math.round(this.snapshotEvery * (1 + Math.random() / 2));
+    this.nextSnapshotAfter = this.pickNextSnapshot();
     this.snapDir = dataPaths(opts.dataDir).snapshots;
     this.transport = new PeerTransport(
       opts.id,
@@ -147,11 +149,11 @@ export class KvReplica {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     this.transport.close();
     this.downloads.abort();
-    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
-    await this.snapshotting;
+    while (this.pumping || this.snapshotting) await new Promise((r) => setTimeout(r, 5));
     const closed = new HttpError(503, "node is shutting down", { retryable: true });
     for (const w of [...this.writes.values(), ...this.reads.values()]) w.reject(closed);
     this.writes.clear();
@@ -256,7 +258,7 @@ export class KvReplica {
 
   /** Runs the ready loop until the core is quiet; re-entrant calls just ask for another round. */
   private pump(): void {
-    if (this.pumping || this.fatal) {
+    if (this.pumping || this.fatal || this.stopping) {
       this.pumpAgain = true;
       return;
     }
@@ -265,7 +267,7 @@ export class KvReplica {
       try {
         do {
           this.pumpAgain = false;
-          while (this.node.hasReady()) await this.handle(this.node.ready());
+          while (!this.fatal && this.node.hasReady()) await this.handle(this.node.ready());
           this.maybeSnapshot();
         } while (this.pumpAgain);
       } catch (err) {
@@ -340,11 +342,12 @@ export class KvReplica {
   }
 
   /**
-   * Every snapshotEvery applied entries: writes a snapshot file in the background (a point-in-time view
+   * After nextSnapshotAfter applied entries: writes a snapshot file in the background (a point-in-time view
    * while applies go on; writing it inside the ready loop stalled every request for tens of ms), then, back
    * in the loop where the core has applied at least that far, records it in the core and compacts the log.
    */
   private maybeSnapshot(): void {
+    if (this.stopping) return;
     const written = this.snapshotWritten;
     // The core records a snapshot only within what it has applied. After a restart the state machine can be
     // ahead of it (the stored commit index lags; see raft-log.ts): the snapshot waits until the core catches up.
@@ -353,7 +356,7 @@ export class KvReplica {
       this.installSnapshot(written.file, written.info);
     }
     if (this.snapshotting || this.snapshotWritten || this.sm.appliedIndex - this.storage.snapshot().index < this.nextSnapshotAfter) return;
-    this.nextSnapshotAfter = Math.round(this.snapshotEvery * (1 + Math.random() / 2));
+    this.nextSnapshotAfter = this.pickNextSnapshot();
     const file = snapshotFileName(this.sm.appliedIndex);
     this.inBackground(async () => {
       const info = await this.sm.writeSnapshot(join(this.snapDir, file));
@@ -373,6 +376,10 @@ export class KvReplica {
       this.opts.log?.(`node ${this.opts.id}: snapshot at index ${snap.index} (${info.bytes} bytes), log compacted`);
       await pruneSnapshots(this.snapDir, file);
     });
+  }
+
+  private pickNextSnapshot(): number {
+    return Math.round(this.snapshotEvery * (1 + Math.random() / 2));
   }
 
   private inBackground(work: () => Promise<void>): void {

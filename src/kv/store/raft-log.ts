@@ -158,7 +158,10 @@ export class LevelRaftStorage implements RaftStorage {
     });
   }
 
-  /** Installs a locally taken snapshot (RaftNode.createSnapshot) and deletes the entries it covers. */
+  /**
+   * Installs a locally taken snapshot (RaftNode.createSnapshot): durable when this resolves; the entries it
+   * covers leave memory at once and the disk in the background.
+   */
   compact(s: Snapshot): Promise<void> {
     return this.serialize(async () => {
       if (s.index <= this.snap.index) return;
@@ -181,6 +184,7 @@ export class LevelRaftStorage implements RaftStorage {
       // The covered entries are garbage now (open() drops any that a crash leaves behind). Deleting them in
       // the batch above held the event loop for tens of ms per 10,000 entries, stalling every request, so
       // LevelDB clears them in the background instead, in its own chunks; close() waits for it.
+      // A failed clear leaves only garbage, which the next open() removes.
       this.clearing = Promise.all([this.clearing, this.db.clear(covered).catch(() => undefined)]);
     });
   }

@@ -8,7 +8,7 @@ import { rng } from "../../../util/random";
 import { RaftNode } from "../node";
 import { canSendBeforePersist } from "../ready";
 import { MemoryStorage } from "../storage";
-import type { ConfChange, Entry, Membership, ReadState } from "../types";
+import type { ConfChange, Entry, HardState, Membership, Ready, ReadState } from "../types";
 import { entryKey, InvariantChecker, SimViolation } from "./checker";
 import { NO_FAULTS, SimNetwork } from "./network";
 
@@ -59,6 +59,8 @@ interface Server {
   proposals: Map<number, { term: number; data: string }>;
   /** Pending reads: ctx -> highest acknowledged write index when the read was issued. */
   reads: Map<string, number>;
+  /** A commit-only hard state not yet written (lazy seeds, as LevelRaftStorage): lost in a crash. */
+  unsavedHard?: HardState;
 }
 
 const SETTLE_STEPS = 3000;
@@ -112,7 +114,8 @@ class Simulation {
       // Without both protections a removed node that missed its removal can disrupt forever.
       checkQuorum: !preVote || r() < 0.7,
       heartbeatTick: r() < 0.7 ? 1 : 2,
-      // By seed parity, not the stream: the other knobs of a seed stay what they were.
+      // By seed parity, not the stream: the other knobs of a seed stay what they were. Odd seeds run as
+      // the server does: commits ride on later messages and a commit-only hard state waits for the next write.
       broadcastCommit: opts.seed % 2 === 0,
       maxInflightMsgs: 1 + Math.floor(r() * 6),
       maxEntriesPerMsg: 1 + Math.floor(r() * 8),
@@ -278,8 +281,29 @@ class Simulation {
     this.check(s);
   }
 
+  /** As LevelRaftStorage on lazy seeds: a hard state whose commit alone changed is written with the next write. */
+  private persistHardState(s: Server, rd: Ready): void {
+    const h = rd.hardState;
+    const stored = s.storage.initialState();
+    const commitOnly = h && !rd.mustSync && !rd.snapshot && rd.entries.length === 0 && h.term === stored.term && h.vote === stored.vote;
+    if (commitOnly && !this.knobs.broadcastCommit) {
+      s.unsavedHard = h;
+    } else if (h) {
+      s.storage.setHardState(h);
+      s.unsavedHard = undefined;
+    } else if (rd.entries.length > 0 || rd.snapshot) {
+      this.flushHardState(s);
+    }
+  }
+
+  private flushHardState(s: Server): void {
+    if (s.unsavedHard) s.storage.setHardState(s.unsavedHard);
+    s.unsavedHard = undefined;
+  }
+
   private crash(s: Server): void {
     s.raft = undefined;
+    s.unsavedHard = undefined;
     s.proposals.clear(); // their outcome is unknown to the client: never acknowledged
     s.reads.clear();
     this.report.crashes++;
@@ -301,7 +325,7 @@ class Simulation {
     this.checker.onAppend(s.id, rd.entries, raft.log);
     if (rd.snapshot) s.storage.applySnapshot(rd.snapshot);
     s.storage.append(rd.entries);
-    if (rd.hardState) s.storage.setHardState(rd.hardState);
+    this.persistHardState(s, rd);
     if (crash === "afterPersist") {
       this.crash(s);
       return;
@@ -327,6 +351,7 @@ class Simulation {
     if (s.applied - s.storage.snapshot().index >= this.knobs.snapEvery) {
       const snap = raft.createSnapshot(s.applied, JSON.stringify({ hash: s.hash }));
       s.storage.compact(snap);
+      this.flushHardState(s);
       this.report.snapshots++;
     }
   }

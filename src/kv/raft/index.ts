@@ -5,5 +5,5 @@ export { MemoryStorage, type RaftStorage } from "./storage";
 export type { LogView } from "./log";
 export type { ProgressState } from "./progress";
 export { encodeData, decodeData } from "./codec";
-export { canSendBeforePersist } from "./ready";
+export { canSendBeforePersist, onlyCommitChanged } from "./ready";
 export * from "./types";

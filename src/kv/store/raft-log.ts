@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import { ClassicLevel } from "classic-level";
 import { UserError } from "../../errors";
+import { onlyCommitChanged } from "../raft/ready";
 import { copyMembership, type RaftStorage } from "../raft/storage";
 import type { Entry, HardState, Membership, Snapshot } from "../raft/types";
 import { CorruptStorageError, openLevel } from "./errors";
@@ -117,7 +118,7 @@ export class LevelRaftStorage implements RaftStorage {
     return this.serialize(async () => {
       let { snap, ents, hard } = this;
       const h = update.hardState;
-      if (h && !sync && !update.snapshot && update.entries.length === 0 && h.term === hard.term && h.vote === hard.vote) {
+      if (h && onlyCommitChanged(update, hard, sync)) {
         checkHardState(h, snap, ents, badInput);
         this.hard = { ...h };
         this.hardUnsaved = true;

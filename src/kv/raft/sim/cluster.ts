@@ -6,7 +6,7 @@
  */
 import { rng } from "../../../util/random";
 import { RaftNode } from "../node";
-import { canSendBeforePersist } from "../ready";
+import { canSendBeforePersist, onlyCommitChanged } from "../ready";
 import { MemoryStorage } from "../storage";
 import type { ConfChange, Entry, HardState, Membership, Ready, ReadState } from "../types";
 import { entryKey, InvariantChecker, SimViolation } from "./checker";
@@ -284,9 +284,7 @@ class Simulation {
   /** As LevelRaftStorage on lazy seeds: a hard state whose commit alone changed is written with the next write. */
   private persistHardState(s: Server, rd: Ready): void {
     const h = rd.hardState;
-    const stored = s.storage.initialState();
-    const commitOnly = h && !rd.mustSync && !rd.snapshot && rd.entries.length === 0 && h.term === stored.term && h.vote === stored.vote;
-    if (commitOnly && !this.knobs.broadcastCommit) {
+    if (h && !this.knobs.broadcastCommit && onlyCommitChanged(rd, s.storage.initialState(), rd.mustSync)) {
       s.unsavedHard = h;
     } else if (h) {
       s.storage.setHardState(h);

@@ -4,6 +4,7 @@ import { CrossScorer, rankingSets } from "./cross-scorer";
 import { recut, splitHalves, type Halves, type HalvesTask } from "./halves";
 import { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
 import { continuityScores } from "./halves-scores";
+import { StyleScorer } from "./halves-style";
 import { TwoTower } from "./two-tower";
 
 /** Everything the [01] method trains and tunes, with its knobs; the notebook picks quick or full values. */
@@ -11,6 +12,8 @@ export interface MethodOptions {
   seed: number;
   twoTowerEpochs: number;
   crossEpochs: number;
+  /** Epochs of the style scorer (a small MLP over whole-half ink statistics; a fraction of a second each). */
+  styleEpochs: number;
   /** Columns either side of the cut the cross scorer sees (14: the whole image). */
   band: number;
   /** The cross scorer's network: dense layers of crossHidden units, or the reference CNN. */
@@ -38,7 +41,8 @@ export interface TrainedMethod {
   rule: GeometryRule;
   twoTower: TwoTower;
   cross: CrossScorer;
-  seconds: { geometry: number; twoTower: number; mining: number; cross: number };
+  style: StyleScorer;
+  seconds: { geometry: number; twoTower: number; mining: number; cross: number; style: number };
   crossHistory: { epoch: number; loss: number; valLoss?: number; valAccuracy?: number }[];
 }
 
@@ -50,11 +54,12 @@ export interface ScoredTask {
   pairs: { rows: Int32Array; cols: Int32Array };
   /** Share of left halves whose true partner is among the candidates (needs the answer key: reporting only). */
   candidateRecall?: number;
-  features: { cross: Float32Array; twoTower: Float32Array; continuity: Float32Array };
-  seconds: { geometry: number; twoTower: number; candidates: number; cross: number; continuity: number };
+  features: { cross: Float32Array; twoTower: Float32Array; continuity: Float32Array; style: Float32Array };
+  seconds: { geometry: number; twoTower: number; candidates: number; cross: number; continuity: number; style: number };
 }
 
-export type Weights = { twoTower: number; continuity: number };
+/** Weights of the other scores relative to the cross scorer's, each score in units of its spread. */
+export type Weights = { twoTower: number; continuity: number; style: number };
 
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -160,7 +165,10 @@ export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: 
     validation: valSets,
     earlyStopping: { patience: 2 },
   });
-  return { rule, twoTower, cross: scorer, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: since(t0) }, crossHistory: fit.history };
+  const crossSeconds = since(t0);
+  t0 = performance.now();
+  const { scorer: style } = await StyleScorer.train(halves.left, halves.right, train.labels, rule, { seed: o.seed + 2, epochs: o.styleEpochs });
+  return { rule, twoTower, cross: scorer, style, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: crossSeconds, style: since(t0) }, crossHistory: fit.history };
 }
 
 /** Scores a task with every scorer: geometry mask, two-tower and continuity on all pairs, candidates, then the cross scorer on candidates. */
@@ -173,22 +181,25 @@ export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" 
   t0 = performance.now();
   const cross = await m.cross.scorePairs(task.left, task.right, pairs.rows, pairs.cols);
   const crossSeconds = since(t0);
+  t0 = performance.now();
+  const style = await m.style.scorePairs(task.left, task.right, pairs.rows, pairs.cols);
+  const styleSeconds = since(t0);
   const at = (dense: Float32Array) => Float32Array.from(pairs.rows, (a, p) => dense[a * task.right.n + pairs.cols[p]]);
   return {
     n,
     feasibleShare: cheap.feasible,
     pairs,
     candidateRecall: task.truth ? pairRecall(pairs, task.truth) : undefined,
-    features: { cross, twoTower: at(cheap.twoTower), continuity: at(cheap.continuity) },
-    seconds: { ...cheap.seconds, candidates, cross: crossSeconds },
+    features: { cross, twoTower: at(cheap.twoTower), continuity: at(cheap.continuity), style },
+    seconds: { ...cheap.seconds, candidates, cross: crossSeconds, style: styleSeconds },
   };
 }
 
-/** The fused score of every candidate pair: cross + w_tt * two-tower + w_c * continuity, each feature in units of its spread. */
+/** The fused score of every candidate pair: cross + w_tt * two-tower + w_c * continuity + w_s * style, each feature in units of its spread. */
 export function fuse(t: ScoredTask, w: Weights): Float64Array {
   const f = t.features;
-  const [sc, st, sk] = [spread(f.cross), spread(f.twoTower), spread(f.continuity)];
-  return Float64Array.from(f.cross, (c, p) => c / sc + (w.twoTower * f.twoTower[p]) / st + (w.continuity * f.continuity[p]) / sk);
+  const [sc, st, sk, ss] = [spread(f.cross), spread(f.twoTower), spread(f.continuity), spread(f.style)];
+  return Float64Array.from(f.cross, (c, p) => c / sc + (w.twoTower * f.twoTower[p]) / st + (w.continuity * f.continuity[p]) / sk + (w.style * f.style[p]) / ss);
 }
 
 /** Global one-to-one assignment over the candidates' scores (sparse solver); unmatched left halves get -1. */
@@ -214,17 +225,18 @@ export function greedyCandidates(t: ScoredTask, scores: ArrayLike<number>): Int3
 }
 
 /** Picks the fusion weights that restore the most validation pairs, over a small grid; returns every grid point. */
-export function tuneWeights(t: ScoredTask, truth: Int32Array, grid = [0, 0.25, 0.5, 1, 2]): { best: Weights; table: (Weights & { restored: number })[] } {
+export function tuneWeights(t: ScoredTask, truth: Int32Array, grid = [0, 0.1, 0.2, 0.3, 0.5]): { best: Weights; table: (Weights & { restored: number })[] } {
   const table: (Weights & { restored: number })[] = [];
   for (const twoTower of grid)
-    for (const continuity of grid) {
-      const a = assignCandidates(t, fuse(t, { twoTower, continuity }));
-      let ok = 0;
-      truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
-      table.push({ twoTower, continuity, restored: ok / truth.length });
-    }
+    for (const continuity of grid)
+      for (const style of grid) {
+        const a = assignCandidates(t, fuse(t, { twoTower, continuity, style }));
+        let ok = 0;
+        truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
+        table.push({ twoTower, continuity, style, restored: ok / truth.length });
+      }
   const best = table.reduce((a, b) => (b.restored > a.restored ? b : a));
-  return { best: { twoTower: best.twoTower, continuity: best.continuity }, table };
+  return { best: { twoTower: best.twoTower, continuity: best.continuity, style: best.style }, table };
 }
 
 /** The candidates' scores as a dense n x n matrix, every other pair forbidden (-Infinity): the dense solver's input. */

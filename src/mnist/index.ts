@@ -5,6 +5,7 @@ export { continuityScores } from "./halves-scores";
 export { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
 export { TwoTower } from "./two-tower";
 export { CrossScorer } from "./cross-scorer";
+export { StyleScorer, halfStyle } from "./halves-style";
 export { assignCandidates, denseScores, fuse, greedyCandidates, scoreTask, trainMethod, tuneWeights, type MethodOptions, type ScoredTask, type TrainedMethod, type Weights } from "./halves-method";
 export { errorAnalysis, failureGridSpec } from "./halves-report";
 export { mnistSamples, shiftedSamples, shiftedView } from "./samples";

@@ -63,6 +63,11 @@ export function pairShape(l: HalfStats, a: number, r: HalfStats, b: number): { x
   return { x: (l.xMoment[a] + r.xMoment[b]) / m, y: (l.yMoment[a] + r.yMoment[b]) / m, box: Math.max(h, w) };
 }
 
+/** Whether a joined pair's shape (pairShape) fits the rule; geometryMask inlines the same test for speed. */
+export function pairFits(rule: GeometryRule, s: { x: number; y: number; box: number } | null): boolean {
+  return s !== null && s.x >= rule.comX[0] && s.x <= rule.comX[1] && s.y >= rule.comY[0] && s.y <= rule.comY[1] && rule.boxSizes.includes(s.box);
+}
+
 /** Learns the rule from whole training images (cut and measured the same way as the pairs will be). */
 export function learnGeometry(train: { left: Halves; right: Halves }, margin = 0.01): GeometryRule {
   if (train.left.n !== train.right.n || train.left.n === 0) throw new UserError(`geometry needs aligned training halves, got ${train.left.n} left and ${train.right.n} right`);

@@ -4,7 +4,7 @@ import { OnnxClassifier } from "../ml/onnx";
 import { fit, type FitResult } from "../ml/train";
 import { rng } from "../util/random";
 import { HALF_PIXELS, HALF_WIDTH, type Halves } from "./halves";
-import { halfStats, pairShape, type GeometryRule } from "./halves-geometry";
+import { halfStats, pairFits, pairShape, type GeometryRule } from "./halves-geometry";
 
 const ROWS = 28;
 /** Statistics per half (see halfStyle). */
@@ -15,15 +15,16 @@ export const STYLE_FEATURES = 3 * STYLE_STATS;
 /**
  * Ink statistics of each half that one pen, one scan and one scaling leave on both halves of a digit
  * alike: the grey-level mix of its inked pixels (anti-aliasing depends on the scale factor), stroke width
- * as run lengths, edge sharpness, the share of interior pixels. The cross scorer sees only the columns
- * near the cut; these summarise the whole half. n x STYLE_STATS, row-major.
+ * as run lengths, edge sharpness, the share of interior pixels, how much is inked, the ink's mean row,
+ * spread and slant, and the rows it spans. The cross scorer sees only the columns near the cut; these
+ * summarise the whole half. n x STYLE_STATS, row-major.
  */
 export function halfStyle(h: Halves): Float32Array {
   const out = new Float32Array(h.n * STYLE_STATS);
   for (let i = 0; i < h.n; i++) {
     const px = (r: number, c: number) => (r < 0 || r >= ROWS || c < 0 || c >= HALF_WIDTH ? 0 : h.pixels[i * HALF_PIXELS + r * HALF_WIDTH + c]);
     let ink = 0, sum = 0, interior = 0, edge = 0, edges = 0;
-    let rowMin = ROWS, rowMax = -1, m = 0, my = 0, mx = 0, myy = 0, mxy = 0; // ink-weighted moments (slant, height)
+    let rowMin = ROWS, rowMax = -1, my = 0, mx = 0, myy = 0, mxy = 0; // ink-weighted moments (slant, height)
     const bins = [0, 0, 0, 0, 0]; // grey levels 1-63, 64-127, 128-191, 192-249, 250-255
     const runs = { h: [0, 0], v: [0, 0] }; // [count, total length] of runs of pixels >= 128
     for (let r = 0; r < ROWS; r++)
@@ -36,7 +37,6 @@ export function halfStyle(h: Halves): Float32Array {
         if (!v) continue;
         rowMin = Math.min(rowMin, r);
         rowMax = r;
-        m += v;
         my += v * r;
         mx += v * c;
         myy += v * r * r;
@@ -69,7 +69,7 @@ export function halfStyle(h: Halves): Float32Array {
       edges ? edge / edges / 255 : 0,
       ink ? interior / ink : 0,
       ink / HALF_PIXELS,
-      ...(m ? moments(m, my, mx, myy, mxy) : [0, 0, 0]),
+      ...(sum ? moments(sum, my, mx, myy, mxy) : [0, 0, 0]),
       rowMax >= 0 ? rowMin / ROWS : 0,
       rowMax >= 0 ? rowMax / ROWS : 0,
     ];
@@ -121,16 +121,13 @@ export class StyleScorer {
     const setSize = o.setSize ?? 16;
     const [ls, rs] = [halfStyle(left), halfStyle(right)];
     const [lg, rg] = [halfStats(left, "left"), halfStats(right, "right")];
+    const fits = (a: number, b: number) => pairFits(rule, pairShape(lg, a, rg, b));
     const byDigit = new Map<number, number[]>();
     for (let i = 0; i < left.n; i++) {
       const pool = byDigit.get(labels[i]) ?? [];
       pool.push(i);
       byDigit.set(labels[i], pool);
     }
-    const fits = (a: number, b: number) => {
-      const s = pairShape(lg, a, rg, b);
-      return s !== null && s.x >= rule.comX[0] && s.x <= rule.comX[1] && s.y >= rule.comY[0] && s.y <= rule.comY[1] && rule.boxSizes.includes(s.box);
-    };
     const rand = rng(o.seed);
     const rows: number[] = [];
     const cols: number[] = [];

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { loadMnist, sliceSplit } from "../../src/data";
 import { makeHalvesTask, splitHalves } from "../../src/mnist/halves";
-import { geometryMask, halfStats, learnGeometry, pairShape } from "../../src/mnist/halves-geometry";
+import { geometryMask, halfStats, learnGeometry, pairFits, pairShape } from "../../src/mnist/halves-geometry";
 
 describe("mnist/halves-geometry", () => {
   it("learns MNIST's centring and 20-pixel box from training images", async () => {
@@ -22,6 +22,9 @@ describe("mnist/halves-geometry", () => {
     assert.ok(kept >= 998, `${kept} of 1,000 true pairs fit the rule`);
     const allowed = mask.reduce((a, v) => a + v, 0) / mask.length;
     assert.ok(allowed < 0.15, `${(allowed * 100).toFixed(1)}% of all pairs fit the rule`);
+    // pairFits (one pair at a time) agrees with the mask's inlined test on every pair of the first 200 rows.
+    const [l, r] = [halfStats(task.left, "left"), halfStats(task.right, "right")];
+    for (let a = 0; a < 200; a++) for (let b = 0; b < 1000; b++) assert.equal(pairFits(rule, pairShape(l, a, r, b)) ? 1 : 0, mask[a * 1000 + b], `pair ${a}, ${b}`);
   });
 
   it("measures the joined pair's centre and box from the halves' stats", () => {

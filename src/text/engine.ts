@@ -5,6 +5,7 @@ import { VectorIndex, type MatVec } from "./cosine";
 import { encodeCorpus, loadUseTfjs, type SentenceEncoder } from "./embeddings";
 import { HybridRanker, type FusionOptions } from "./hybrid";
 import { LsaModel, type LsaOptions } from "./lsa";
+import { RerankIndex } from "./rerank";
 import { loadUseOnnx, onnxMatVec } from "./use-onnx";
 import { tokenize } from "./tokenize";
 import type { Engine, EngineOptions, Hit, Ranker, RankerName, SearchOptions } from "./types";
@@ -98,8 +99,9 @@ const ALL: RankerName[] = ["bm25", "lsa", "embed", "hybrid"];
 
 /**
  * Builds the requested rankers over the texts (default all four; the hybrid also builds the three it
- * fuses, and exposes them). Empty texts are allowed and never match. `buildSeconds` times each step:
- * tokenize, bm25, lsa, embedLoad (model), embed (corpus vectors, cache included), total.
+ * fuses, and exposes them, and the reranker's per-doc data). Empty texts are allowed and never match.
+ * `buildSeconds` times each step: tokenize, bm25, lsa, rerank, embedLoad (model), embed (corpus vectors,
+ * cache included), total.
  */
 export async function buildEngine(texts: string[], opts: BuildOptions = {}): Promise<TextEngine> {
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== "string")) throw new UserError("buildEngine needs an array of strings");
@@ -117,6 +119,7 @@ export async function buildEngine(texts: string[], opts: BuildOptions = {}): Pro
   };
   const rankers: TextEngine["rankers"] = {};
   let matvec: MatVec | undefined;
+  let rerankIndex: RerankIndex | undefined;
   if (opts.scoring !== "js" && (wanted.has("lsa") || wanted.has("embed"))) {
     matvec = await (sharedMatVec ??= onnxMatVec().catch(() => undefined)); // no ONNX Runtime: the JavaScript kernel
   }
@@ -128,6 +131,7 @@ export async function buildEngine(texts: string[], opts: BuildOptions = {}): Pro
       progress(`lsa: ${lsa.vocab.size.toLocaleString("en-US")} terms -> ${lsa.dim} dimensions in ${buildSeconds.lsa.toFixed(1)} s`);
       rankers.lsa = new LsaRanker(lsa, matvec);
     }
+    if (wanted.has("hybrid")) rerankIndex = await timed("rerank", () => new RerankIndex(texts, tokens, rankers.bm25!.index));
   }
   if (wanted.has("embed")) {
     const enc = opts.encoder ?? (() => loadUse(progress));
@@ -141,7 +145,7 @@ export async function buildEngine(texts: string[], opts: BuildOptions = {}): Pro
     progress(`embed: ${cached.toLocaleString("en-US")} vectors from the cache, ${encoded.toLocaleString("en-US")} encoded in ${buildSeconds.embed.toFixed(1)} s${damage}`);
     rankers.embed = new EmbedRanker(encoder, new VectorIndex(vectors, encoder.dim, inactive, matvec));
   }
-  if (wanted.has("hybrid")) rankers.hybrid = new HybridRanker([rankers.bm25!, rankers.lsa!, rankers.embed!], opts.fusion);
+  if (wanted.has("hybrid")) rankers.hybrid = new HybridRanker([rankers.bm25!, rankers.lsa!, rankers.embed!], opts.fusion, rerankIndex);
   buildSeconds.total = (performance.now() - t0) / 1000;
   return { texts, rankers, buildSeconds };
 }

@@ -1,8 +1,10 @@
+import { UserError } from "../errors";
 import { percentile } from "../util/percentile";
 import { buildTasks, handJudgedQueries, productTexts, type HandJudged, type MetricName, type Query, type QueryLimit, type Split, type Task, type TaskName } from "./judgements";
 import { mean, ndcgAtK, precisionAtK, reciprocalRank, recallAtK, type Relevance } from "./metrics";
 import { paperText, type NeuripsPaper } from "./papers";
 import type { FusionMode, FusionWeights } from "./hybrid";
+import { fitReranker, type CandidateFeatures, type RerankModel } from "./rerank";
 import type { Engine, EngineOptions, Hit, Ranker, RankerName, SearchOptions } from "./types";
 
 /**
@@ -27,6 +29,11 @@ export interface EvaluateOptions<E extends Engine = Engine> {
   grid?: FusionSetting[];
   /** A fusion setting fixed in advance (chosen on TUNE by an earlier run): no grid search. */
   fusion?: FusionSetting;
+  /**
+   * Fit a learned reranker (where the hybrid offers one) on the TUNE queries outside the grid's sample,
+   * and let it compete with the grid settings on that sample; default true.
+   */
+  learn?: boolean;
   /** Which pseudo-relevance tasks to run; default all three. */
   tasks?: TaskName[];
   /** Result depth for Recall@k and MRR (MRR is MRR@depth); default 100. */
@@ -59,6 +66,8 @@ export interface FusionResult {
   chosen?: FusionSetting;
   /** Every grid point with its TUNE objective (mean over tasks of each task's primary metric). */
   grid: (FusionSetting & { objective: number })[];
+  /** The reranker fitted for mode "learned", with the TUNE queries (per task) it was fitted on. */
+  reranker?: RerankModel & { queries: Record<string, number>; seconds: number };
 }
 
 export interface Evaluation<E extends Engine = Engine> {
@@ -102,11 +111,18 @@ export function defaultGrid(): FusionSetting[] {
   return (["rrf", "weighted"] as const).flatMap((mode) => weights.map((w) => ({ weights: w, mode })));
 }
 
-/** The hybrid's tuning surface (src/text/hybrid.ts): settable weights, and optionally candidates-then-fuse. */
+/** The hybrid's tuning surface (src/text/hybrid.ts): settable weights, optionally candidates-then-fuse and a reranker. */
 interface Tunable extends Ranker {
   setWeights(w: FusionWeights, mode?: FusionMode): void;
   candidates?(query: string, k: number, opts?: SearchOptions): Promise<unknown>;
-  fuse?(lists: unknown, k: number): Hit[];
+  fuse?(lists: unknown, k: number, query?: string): Hit[];
+  readonly rerankIndex?: unknown;
+  features?(query: string, lists: unknown): CandidateFeatures;
+  setReranker?(m: RerankModel): void;
+}
+
+function canLearn(r: Tunable): r is Tunable & Required<Pick<Tunable, "candidates" | "features" | "setReranker">> {
+  return !!r.rerankIndex && typeof r.candidates === "function" && typeof r.features === "function" && typeof r.setReranker === "function";
 }
 
 function tunable(r: Ranker | undefined): r is Tunable {
@@ -182,7 +198,8 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
 
   // Fusion weights: grid search on TUNE queries only.
   const fusion: FusionResult = { tuned: false, grid: [] };
-  const grid = opts.fusion ? [] : (opts.grid ?? defaultGrid());
+  const grid = opts.fusion ? [] : [...(opts.grid ?? defaultGrid())];
+  if (opts.fusion?.mode === "learned") throw new UserError("a learned fusion is fitted on TUNE queries; it cannot be fixed in advance");
   if (opts.fusion && setFusion(product.rankers.hybrid, opts.fusion)) {
     for (const e of engines.values()) setFusion(e.rankers.hybrid, opts.fusion);
     Object.assign(fusion, { tuned: true, fixed: true, chosen: opts.fusion });
@@ -191,6 +208,12 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
   if (rankers.includes("hybrid") && grid.length && tasks.length && tunable(product.rankers.hybrid)) {
     const t0 = now();
     const tuneSets = tasks.map((t) => sampleTune(t.queries, opts.tuneQueries ?? 300));
+    const hybrids = [...engines.values()].map((e) => e.rankers.hybrid as Tunable);
+    if ((opts.learn ?? true) && hybrids.every(canLearn)) {
+      fusion.reranker = await fitOnTune(tasks, tuneSets, (t) => engines.get(t.docs)!.rankers.hybrid as Tunable, depth, log);
+      for (const h of hybrids) h.setReranker!(fusion.reranker);
+      grid.push({ weights: {}, mode: "learned" });
+    }
     log(`[eval] tuning fusion: ${grid.length} settings x ${tuneSets.map((q) => q.length).join("+")} TUNE queries`);
     // With candidates/fuse, each TUNE query runs the component rankers once; each setting only re-fuses.
     const searchers = await Promise.all(tasks.map((t, i) => tuneSearcher(engines.get(t.docs)!.rankers.hybrid as Tunable, tuneSets[i], depth)));
@@ -290,7 +313,33 @@ function sampleTune(queries: readonly Query[], max: number): Query[] {
 }
 
 export function fmtSetting(s: FusionSetting): string {
+  if (s.mode === "learned") return "learned reranker";
   return `${s.mode ?? "default"} ${FUSED.map((r) => `${r}=${s.weights[r] ?? 0}`).join(" ")}`;
+}
+
+/**
+ * Fits the reranker on every TUNE query outside the grid's sample (so the sample, on which it then
+ * competes with the grid settings, stays unseen), all tasks pooled: the product serves titles and whole
+ * papers alike.
+ */
+async function fitOnTune(tasks: readonly Task[], samples: readonly Query[][], hybridOf: (t: Task) => Tunable, depth: number, log: (line: string) => void): Promise<NonNullable<FusionResult["reranker"]>> {
+  const t0 = now();
+  const examples = [];
+  const queries: Record<string, number> = {};
+  for (const [i, t] of tasks.entries()) {
+    const held = new Set(samples[i]);
+    const train = t.queries.filter((q) => q.split === "tune" && !held.has(q));
+    const h = hybridOf(t);
+    for (const q of train) {
+      const f = h.features!(q.text, await h.candidates!(q.text, depth, q.exclude === undefined ? {} : { exclude: q.exclude }));
+      const rel = new Set(q.relevant);
+      examples.push({ ...f, relevant: f.docs.map((d) => rel.has(d)) });
+    }
+    queries[t.name] = train.length;
+  }
+  log(`[eval] fitting the reranker on ${examples.length} TUNE queries (${Object.entries(queries).map(([t, n]) => `${t} ${n}`).join(", ")})`);
+  const model = fitReranker(examples);
+  return { ...model, queries, seconds: now() - t0 };
 }
 
 /**
@@ -308,7 +357,7 @@ async function tuneSearcher(hybrid: Tunable, queries: readonly Query[], depth: n
     name: "hybrid",
     async search(query, k, o) {
       const l = lists.get(`${o?.exclude ?? ""}\u0000${query}`);
-      return l === undefined ? hybrid.search(query, k, o) : hybrid.fuse!(l, k);
+      return l === undefined ? hybrid.search(query, k, o) : hybrid.fuse!(l, k, query);
     },
   };
 }

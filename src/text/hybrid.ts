@@ -1,11 +1,13 @@
 import { UserError } from "../errors";
+import { rerank, type CandidateFeatures, type RerankIndex, type RerankModel } from "./rerank";
 import type { Hit, Ranker, RankerName, SearchOptions } from "./types";
 
-export type FusionMode = "rrf" | "weighted";
+/** "learned": a reranker fitted on labelled queries (rerank.ts) orders the lists' top candidates. */
+export type FusionMode = "rrf" | "weighted" | "learned";
 export type FusionWeights = Partial<Record<RankerName, number>>;
 
 export interface FusionOptions {
-  /** "rrf" (default): reciprocal-rank fusion; "weighted": weighted sum of min-max-scaled scores. */
+  /** "rrf" (default): reciprocal-rank fusion; "weighted": weighted sum of min-max-scaled scores; "learned": see FusionMode. */
   mode?: FusionMode;
   /** Per-ranker weights; a missing ranker weighs 1, a zero weight drops it. */
   weights?: FusionWeights;
@@ -64,14 +66,18 @@ export function weightedFuse(lists: CandidateLists, k: number, weights: FusionWe
  * Fuses the candidate lists of other rankers (BM25, LSA, embeddings). Default: RRF with equal weights,
  * which needs no tuning. `setWeights` switches weights and mode, e.g. to weights tuned on a held-out split;
  * for tuning, `candidates` once per query then `fuse` per weight setting avoids re-running the rankers.
+ * Given a RerankIndex, it can also rerank: `features` for labelled queries, a model fitted on them
+ * (`fitReranker`) set with `setReranker`, then mode "learned".
  */
 export class HybridRanker implements Ranker {
   readonly name = "hybrid" as const;
   private opts: Required<FusionOptions>;
+  private model?: RerankModel;
 
   constructor(
     readonly parts: readonly Ranker[],
     opts: FusionOptions = {},
+    readonly rerankIndex?: RerankIndex,
   ) {
     if (!parts.length) throw new Error("a hybrid ranker needs at least one component ranker");
     this.opts = { mode: "rrf", weights: {}, rrfK: 60, depth: 100, ...opts };
@@ -85,7 +91,24 @@ export class HybridRanker implements Ranker {
     for (const [name, w] of Object.entries(weights)) {
       if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) throw new Error(`fusion weight of ${name} must be a finite number >= 0, not ${w}`);
     }
+    if (mode === "learned" && !this.model) throw new Error("fusion mode \"learned\" needs a fitted reranker: setReranker first");
     this.opts = { ...this.opts, weights: { ...weights }, mode };
+  }
+
+  /** The reranker mode "learned" uses. */
+  setReranker(model: RerankModel): void {
+    if (!this.rerankIndex) throw new Error("this hybrid was built without a rerank index");
+    this.model = model;
+  }
+
+  get reranker(): RerankModel | undefined {
+    return this.model;
+  }
+
+  /** The reranker's candidates and features for a query's lists (to fit a model on labelled queries). */
+  features(query: string, lists: CandidateLists): CandidateFeatures {
+    if (!this.rerankIndex) throw new Error("this hybrid was built without a rerank index");
+    return this.rerankIndex.features(query, lists);
   }
 
   /** Every component's top `depth` (or k, if larger) for the query. */
@@ -94,14 +117,24 @@ export class HybridRanker implements Ranker {
     return Promise.all(this.parts.map(async (r) => ({ name: r.name, hits: await r.search(query, depth, opts) })));
   }
 
-  fuse(lists: CandidateLists, k: number): Hit[] {
+  /** The query is needed by mode "learned" only. */
+  fuse(lists: CandidateLists, k: number, query?: string): Hit[] {
     const { mode, weights, rrfK } = this.opts;
-    return mode === "rrf" ? rrfFuse(lists, k, weights, rrfK) : weightedFuse(lists, k, weights);
+    if (mode === "rrf") return rrfFuse(lists, k, weights, rrfK);
+    if (mode === "weighted") return weightedFuse(lists, k, weights);
+    if (query === undefined) throw new Error("fusion mode \"learned\" needs the query");
+    // The reranked top candidates, then the rest of the lists in reciprocal-rank order.
+    const top = rerank(this.model!, this.features(query, lists));
+    if (top.length >= k) return top.slice(0, k);
+    const seen = new Set(top.map((h) => h.doc));
+    const last = top.at(-1)?.score ?? 0;
+    const rest = rrfFuse(lists, Infinity, {}, rrfK).filter((h) => !seen.has(h.doc));
+    return [...top, ...rest.map((h, i) => ({ doc: h.doc, score: last - 1 - i }))].slice(0, k);
   }
 
   /** The components check the query (an empty one throws "empty query: ..."). */
   async search(query: string, k: number, opts: SearchOptions = {}): Promise<Hit[]> {
     if (!Number.isInteger(k) || k < 1) throw new UserError(`k must be a positive integer, not ${k}`);
-    return this.fuse(await this.candidates(query, k, opts), k);
+    return this.fuse(await this.candidates(query, k, opts), k, query);
   }
 }

@@ -1,4 +1,4 @@
-// [10] similar papers: loading, the retrieval engine (BM25, LSA, USE embeddings, hybrid), evaluation, display helpers.
+// [10] similar papers: loading, the retrieval engine (BM25, LSA, USE embeddings, hybrid, learned reranker), evaluation, display helpers.
 export * from "./types";
 export { loadPapers, readPapers, parsePapers, paperStats, papersPerYear, papersById, paperText, slicePapers, type NeuripsPaper, type PaperSet } from "./papers";
 export { tokenize } from "./tokenize";
@@ -7,3 +7,4 @@ export { evaluate, formatTable, fmtSetting, ALL_RANKERS, type Evaluation, type E
 export { loadHandJudged, handJudgedPath, productTexts } from "./judgements";
 export { principalMap, type MapPoint } from "./corpus-map";
 export { hitRows, snippet, type HitRow } from "./hit-rows";
+export { fitReranker, rerank, RERANK_FEATURES, type RerankModel } from "./rerank";

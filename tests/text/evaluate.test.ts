@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { defaultGrid, evaluate, formatTable, setFusion, type EngineBuilder, type FusionSetting } from "../../src/text/evaluate";
+import { Bm25Index } from "../../src/text/bm25";
 import { HybridRanker } from "../../src/text/hybrid";
+import { RerankIndex } from "../../src/text/rerank";
+import { tokenize } from "../../src/text/tokenize";
 import { buildTasks, productTexts, type HandJudged } from "../../src/text/judgements";
 import { fnv1a } from "../../src/util/hash";
 import type { NeuripsPaper } from "../../src/text/papers";
@@ -31,10 +34,10 @@ const words = (s: string) => new Set(s.toLowerCase().match(/\w+/g) ?? []);
 
 /**
  * A fake engine: bm25 and embed score word overlap, lsa scores noise; the hybrid is the real HybridRanker
- * over them (settable weights, candidates/fuse) or, unsettable, a plain sum. `searches` logs, per index,
+ * over them (settable weights, candidates/fuse; a reranker if learnable) or, unsettable, a plain sum. `searches` logs, per index,
  * every query each ranker ran.
  */
-function fakeBuilder(searches: Map<string[], Record<string, string[]>>, settable = true): EngineBuilder {
+function fakeBuilder(searches: Map<string[], Record<string, string[]>>, settable = true, learnable = false): EngineBuilder {
   return async (texts: string[]): Promise<Engine> => {
     const docs = texts.map(words);
     const log: Record<string, string[]> = searches.get(texts) ?? { bm25: [], lsa: [], embed: [], hybrid: [] };
@@ -57,7 +60,9 @@ function fakeBuilder(searches: Map<string[], Record<string, string[]>>, settable
       },
     });
     const parts = [ranker("bm25"), ranker("lsa"), ranker("embed")];
-    const hybrid = settable ? new HybridRanker(parts, { depth: 48 }) : ranker("hybrid");
+    const tokens = texts.map(tokenize);
+    const rerankIndex = learnable ? new RerankIndex(texts, tokens, new Bm25Index(tokens)) : undefined;
+    const hybrid = settable ? new HybridRanker(parts, { depth: 48 }, rerankIndex) : ranker("hybrid");
     return { texts, rankers: { bm25: parts[0], lsa: parts[1], embed: parts[2], hybrid }, buildSeconds: {} };
   };
 }
@@ -156,5 +161,32 @@ describe("text/evaluate", () => {
     assert.deepEqual([...new Set(ev.rows.map((r) => r.task))], ["half_to_half"]);
     assert.deepEqual([ev.fusion.fixed, ev.fusion.grid.length, ev.fusion.chosen], [true, 0, fixed]);
     for (const e of engines) assert.deepEqual((e.rankers.hybrid as HybridRanker).options.weights, fixed.weights);
+  });
+
+  it("fits a reranker on the TUNE queries outside the grid's sample, which then competes on the sample", async () => {
+    const grid: FusionSetting[] = [{ weights: { bm25: 0, lsa: 1, embed: 0 }, mode: "rrf" }];
+    const engines: Engine[] = [];
+    const inner = fakeBuilder(new Map(), true, true);
+    const ev = await evaluate(papers, { build: async (t, o) => { const e = await inner(t, o); engines.push(e); return e; }, grid, tuneQueries: 4, latencyQueries: 0, warmup: 0, timeWarmBuild: false });
+    const r = ev.fusion.reranker!;
+    for (const t of buildTasks(papers)) {
+      const tune = t.queries.filter((q) => q.split === "tune").length;
+      assert.ok(tune > 4);
+      assert.equal(r.queries[t.name], tune - 4, `${t.name}: every TUNE query but the grid's 4`);
+    }
+    // Every synthetic query is short (under 30 tokens); all have their relevant doc among the candidates.
+    assert.deepEqual(r.trainedOn, { short: Object.values(r.queries).reduce((a, b) => a + b, 0), long: 0 });
+    assert.deepEqual(ev.fusion.grid.map((g) => g.mode), ["rrf", "learned"]);
+    assert.ok(ev.fusion.grid.every((g) => Number.isFinite(g.objective)));
+    // The noise ranker alone loses to the reranker, which is then every engine's fusion.
+    assert.deepEqual(ev.fusion.chosen, { weights: {}, mode: "learned" });
+    for (const e of engines) assert.equal((e.rankers.hybrid as HybridRanker).options.mode, "learned");
+    const v = (task: string, ranker: string) => ev.rows.find((x) => x.task === task && x.ranker === ranker && x.metric === "recall@1")!.value;
+    assert.ok(v("title_to_abstract", "hybrid") > v("title_to_abstract", "lsa"));
+    await assert.rejects(evaluate(papers, { build: inner, fusion: { weights: {}, mode: "learned" } }), /cannot be fixed in advance/);
+    await evaluate(papers, { build: fakeBuilder(new Map(), true, true), grid, learn: false, tuneQueries: 4, latencyQueries: 0, warmup: 0, timeWarmBuild: false }).then((e) => {
+      assert.equal(e.fusion.reranker, undefined);
+      assert.equal(e.fusion.grid.length, 1);
+    });
   });
 });

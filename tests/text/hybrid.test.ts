@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
+import { Bm25Index } from "../../src/text/bm25";
 import { HybridRanker, rrfFuse, weightedFuse, type CandidateLists } from "../../src/text/hybrid";
+import { RERANK_DEPTH, RERANK_FEATURES, RerankIndex, type RerankModel } from "../../src/text/rerank";
+import { tokenize } from "../../src/text/tokenize";
 import type { Hit, Ranker, RankerName } from "../../src/text/types";
 
 /** A ranker answering fixed hits (best first), recording the k and options it was asked with. */
@@ -59,5 +62,26 @@ describe("text/hybrid", () => {
     assert.throws(() => h.setWeights({ lsa: -1 }), /weight of lsa must be a finite number >= 0/);
     await assert.rejects(h.search("  ", 3), /empty query/);
     await assert.rejects(h.search("q", 0), /k must be a positive integer/);
+  });
+
+  it("mode learned: the reranker orders each list's top candidates, the rest follow in reciprocal-rank order", async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `paper ${i} about kernels`);
+    const tokens = texts.map(tokenize);
+    const bm = fixed("bm25", texts.map((_, doc) => ({ doc, score: 40 - doc })));
+    const h = new HybridRanker([bm, fixed("lsa", []), fixed("embed", [])], {}, new RerankIndex(texts, tokens, new Bm25Index(tokens)));
+    assert.throws(() => h.setWeights({}, "learned"), /needs a fitted reranker/);
+    // Weights that prefer a worse BM25 rank: the top 30 come out reversed.
+    const w = RERANK_FEATURES.map((f) => (f === "bm25 1/rank" ? -1 : 0));
+    const model: RerankModel = { features: [...RERANK_FEATURES], short: w, long: w.map(() => 0), shortQueryTokens: 30, trainedOn: { short: 1, long: 0 } };
+    h.setReranker(model);
+    h.setWeights({}, "learned");
+    const hits = await h.search("kernels", 40);
+    const depth = Array.from({ length: RERANK_DEPTH }, (_, i) => i);
+    assert.deepEqual(hits.map((x) => x.doc), [...depth.reverse(), ...Array.from({ length: 40 - RERANK_DEPTH }, (_, i) => RERANK_DEPTH + i)]);
+    assert.ok(hits.every((x, i) => i === 0 || x.score < hits[i - 1].score));
+    assert.deepEqual((await h.search("kernels", 5, { exclude: 29 })).map((x) => x.doc), [30, 28, 27, 26, 25]); // 29 left out, so 30 enters the top 30
+    const lists = await h.candidates("kernels");
+    assert.throws(() => h.fuse(lists, 3), /needs the query/);
+    assert.throws(() => new HybridRanker([bm]).setReranker(model), /without a rerank index/);
   });
 });

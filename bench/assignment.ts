@@ -12,12 +12,12 @@ function matrix(n: number, kind: string, seed: number): Float32Array {
   const m = new Float32Array(n * n);
   for (let k = 0; k < m.length; k++) m[k] = r();
   if (kind === "candidates") {
-    // Like challenge [01]'s fused matrix: each row keeps 24 candidate pairs (its true partner among them),
-    // scores of look-alikes close to the true one's; every other pair forbidden.
+    // Like challenge [01]'s fused matrix: each row keeps ~51 candidate pairs (its true partner among them;
+    // [01] takes each half's 40 best), scores of look-alikes close to the true one's; every other pair forbidden.
     m.fill(-Infinity);
     for (let i = 0; i < n; i++) {
       m[i * n + ((i * 7919) % n)] = 1 + r();
-      for (let c = 0; c < 23; c++) m[i * n + Math.floor(r() * n)] = 1.5 * r();
+      for (let c = 0; c < 50; c++) m[i * n + Math.floor(r() * n)] = 1.5 * r();
     }
   }
   if (kind === "scores") {

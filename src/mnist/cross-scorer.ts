@@ -10,10 +10,12 @@ const ROWS = 28;
 
 /**
  * Pairs as model input: for each pair (left[rows[p]], right[cols[p]]) the re-joined image's `band`
- * columns either side of the cut (band 14: the whole 28x28 image), shape [28, 2*band, 1], scaled to 0-1.
+ * columns either side of the cut (band 14: the whole 28x28 image), shape [28, 2*band, 1], scaled to 0-1;
+ * moved down `shift` rows (up if negative), blank rows shifted in.
  */
-export function joinedBands(left: Halves, right: Halves, rows: ArrayLike<number>, cols: ArrayLike<number>, band: number): Float32Array {
+export function joinedBands(left: Halves, right: Halves, rows: ArrayLike<number>, cols: ArrayLike<number>, band: number, shift = 0): Float32Array {
   if (!(Number.isInteger(band) && band >= 1 && band <= HALF_WIDTH)) throw new UserError(`band must be 1-${HALF_WIDTH} columns, not ${band}`);
+  if (!(Number.isInteger(shift) && Math.abs(shift) < ROWS)) throw new UserError(`shift must be an integer within ±${ROWS - 1} rows, not ${shift}`);
   if (rows.length !== cols.length) throw new UserError(`${rows.length} left indices but ${cols.length} right indices`);
   const w = 2 * band;
   const out = new Float32Array(rows.length * ROWS * w);
@@ -21,10 +23,10 @@ export function joinedBands(left: Halves, right: Halves, rows: ArrayLike<number>
     const a = rows[p];
     const b = cols[p];
     if (!(a >= 0 && a < left.n && b >= 0 && b < right.n)) throw new UserError(`pair ${p} (${a}, ${b}) names a half outside the ${left.n} left and ${right.n} right halves`);
-    for (let r = 0; r < ROWS; r++) {
+    for (let r = Math.max(0, shift); r < Math.min(ROWS, ROWS + shift); r++) {
       const o = (p * ROWS + r) * w;
-      const l = a * HALF_PIXELS + r * HALF_WIDTH + HALF_WIDTH - band;
-      const rr = b * HALF_PIXELS + r * HALF_WIDTH;
+      const l = a * HALF_PIXELS + (r - shift) * HALF_WIDTH + HALF_WIDTH - band;
+      const rr = b * HALF_PIXELS + (r - shift) * HALF_WIDTH;
       for (let c = 0; c < band; c++) {
         out[o + c] = left.pixels[l + c] / 255;
         out[o + band + c] = right.pixels[rr + c] / 255;
@@ -101,15 +103,23 @@ export class CrossScorer {
     return { scorer: new CrossScorer(model, o.band), fit: result };
   }
 
-  /** Score of each pair (left[rows[p]], right[cols[p]]), higher = more likely true; in chunks to bound memory. */
-  async scorePairs(left: Halves, right: Halves, rows: ArrayLike<number>, cols: ArrayLike<number>, chunk = 65536): Promise<Float32Array> {
+  /**
+   * Score of each pair (left[rows[p]], right[cols[p]]), higher = more likely true; in chunks to bound
+   * memory. With several `shifts` (rows the joined image is moved down; default [0]), the mean score over
+   * those views: test-time augmentation.
+   */
+  async scorePairs(left: Halves, right: Halves, rows: ArrayLike<number>, cols: ArrayLike<number>, shifts: readonly number[] = [0], chunk = 65536): Promise<Float32Array> {
+    if (!shifts.length) throw new UserError("scorePairs needs at least one view (shift)");
     const clf = await OnnxClassifier.fromModel(this.model);
     const out = new Float32Array(rows.length);
     try {
       for (let s = 0; s < rows.length; s += chunk) {
         const e = Math.min(rows.length, s + chunk);
-        const x = joinedBands(left, right, Array.prototype.slice.call(rows, s, e), Array.prototype.slice.call(cols, s, e), this.band);
-        out.set(await clf.logits(x, 4096), s);
+        const [r, c] = [Array.prototype.slice.call(rows, s, e), Array.prototype.slice.call(cols, s, e)];
+        for (const shift of shifts) {
+          const logits = await clf.logits(joinedBands(left, right, r, c, this.band, shift), 4096);
+          for (let p = 0; p < logits.length; p++) out[s + p] += logits[p] / shifts.length;
+        }
       }
     } finally {
       await clf.release();

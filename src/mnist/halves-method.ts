@@ -34,10 +34,13 @@ export interface MethodOptions {
    * copy of every ranking set with the same images cut there instead (more distinct true pairs).
    */
   cuts?: readonly number[];
+  /** Rows the re-joined image is moved down for the cross scorer's views at scoring time, scores averaged (default [0]). */
+  crossViews?: readonly number[];
   log?: (line: string) => void;
 }
 
 export interface TrainedMethod {
+  options: MethodOptions;
   rule: GeometryRule;
   twoTower: TwoTower;
   cross: CrossScorer;
@@ -168,7 +171,7 @@ export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: 
   const crossSeconds = since(t0);
   t0 = performance.now();
   const { scorer: style } = await StyleScorer.train(halves.left, halves.right, train.labels, rule, { seed: o.seed + 2, epochs: o.styleEpochs });
-  return { rule, twoTower, cross: scorer, style, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: crossSeconds, style: since(t0) }, crossHistory: fit.history };
+  return { options: o, rule, twoTower, cross: scorer, style, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: crossSeconds, style: since(t0) }, crossHistory: fit.history };
 }
 
 /** Scores a task with every scorer: geometry mask, two-tower and continuity on all pairs, candidates, then the cross scorer on candidates. */
@@ -179,7 +182,7 @@ export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" 
   const pairs = candidatePairs(cheap.candidate, n, task.right.n, candidatesK);
   const candidates = since(t0);
   t0 = performance.now();
-  const cross = await m.cross.scorePairs(task.left, task.right, pairs.rows, pairs.cols);
+  const cross = await m.cross.scorePairs(task.left, task.right, pairs.rows, pairs.cols, m.options.crossViews);
   const crossSeconds = since(t0);
   t0 = performance.now();
   const style = await m.style.scorePairs(task.left, task.right, pairs.rows, pairs.cols);

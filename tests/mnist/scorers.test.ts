@@ -50,6 +50,14 @@ describe("mnist scorers (trained on a fixture slice of MNIST)", function () {
       let wins = 0;
       for (let a = 0; a < 500; a++) if (s[2 * a] > s[2 * a + 1]) wins++;
       assert.ok(wins / 500 > 0.85, `true pair wins ${wins / 500}`);
+      if (arch.arch === "cnn") {
+        // Views: the mean of the scores of the image moved up and down a row (chunks of 300 pairs).
+        const views = await Promise.all([-1, 1].map((v) => scorer.scorePairs(task.left, task.right, rows, cols, [v])));
+        const mean = await scorer.scorePairs(task.left, task.right, rows, cols, [-1, 1], 300);
+        assert.ok(mean.every((v, p) => Math.abs(v - (views[0][p] + views[1][p]) / 2) < 1e-5));
+        assert.ok(views[0].some((v, p) => Math.abs(v - s[p]) > 1e-3), "a moved view scores differently");
+        await assert.rejects(scorer.scorePairs(task.left, task.right, rows, cols, []), /at least one view/);
+      }
       scorer.dispose();
     });
 
@@ -66,5 +74,11 @@ describe("mnist scorers (trained on a fixture slice of MNIST)", function () {
     assert.deepEqual(Array.from(x.subarray(0, 4), (v) => Math.round(v * 255)), [12, 13, 100, 101]);
     assert.throws(() => joinedBands(left, right, [0], [1], 2), /pair 0 \(0, 1\) names a half outside/);
     assert.throws(() => joinedBands(left, right, [0], [0], 15), /band must be 1-14/);
+    // Moved down one row: row 0 blank, row 1 holds the halves' row 0; moved up: the last row blank.
+    const down = joinedBands({ n: 1, pixels: Uint8Array.from({ length: 392 }, (_, p) => Math.floor(p / 14)) }, right, [0], [0], 2, 1);
+    assert.deepEqual(Array.from(down.subarray(0, 8), (v) => Math.round(v * 255)), [0, 0, 0, 0, 0, 0, 100, 101]);
+    const up = joinedBands(left, right, [0], [0], 2, -1);
+    assert.deepEqual(Array.from(up.subarray(26 * 4, 28 * 4), (v) => Math.round(v * 255)), [12, 13, 100, 101, 0, 0, 0, 0]);
+    assert.throws(() => joinedBands(left, right, [0], [0], 2, 28), /shift must be an integer within ±27 rows/);
   });
 });

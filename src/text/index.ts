@@ -7,4 +7,4 @@ export { evaluate, formatTable, fmtSetting, ALL_RANKERS, type Evaluation, type E
 export { loadHandJudged, handJudgedPath, productTexts } from "./judgements";
 export { principalMap, type MapPoint } from "./corpus-map";
 export { hitRows, snippet, type HitRow } from "./hit-rows";
-export { fitReranker, rerank, RERANK_FEATURES, type RerankModel } from "./rerank";
+export { fitReranker, rerank, loadRerankModel, saveRerankModel, rerankModelPath, RERANK_FEATURES, type RerankModel } from "./rerank";

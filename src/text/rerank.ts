@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { projectRoot } from "../config";
 import { UserError } from "../errors";
 import type { Bm25Index } from "./bm25";
 import { sentenceStarts } from "./judgements";
@@ -229,4 +232,32 @@ export function rerank(model: RerankModel, c: CandidateFeatures): Hit[] {
   return c.docs
     .map((doc, i) => ({ doc, score: c.x[i].reduce((a, x, j) => a + x * w[j], 0) }))
     .sort((a, b) => b.score - a.score || a.doc - b.doc);
+}
+
+/** Where the full notebook run keeps its fitted reranker, for the CLI. */
+export function rerankModelPath(): string {
+  return path.join(projectRoot(), "data", "neurips", "reranker.json");
+}
+
+export function saveRerankModel(file: string, model: RerankModel, provenance: Record<string, unknown> = {}): void {
+  const { features, short, long, shortQueryTokens, trainedOn } = model;
+  fs.writeFileSync(file, `${JSON.stringify({ ...provenance, features, short, long, shortQueryTokens, trainedOn }, null, 1)}\n`);
+}
+
+/** Reads a saved reranker; a file from other features (an older version) is rejected, naming the difference. */
+export function loadRerankModel(file: string): RerankModel {
+  let j: Partial<RerankModel>;
+  try {
+    j = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UserError(`cannot read the reranker ${file}: ${(e as Error).message}`);
+  }
+  const same = Array.isArray(j.features) && j.features.length === NF && j.features.every((f, i) => f === RERANK_FEATURES[i]);
+  if (!same) throw new UserError(`the reranker ${file} was fitted on other features (${JSON.stringify(j.features)}); refit it (npm start -- --only 10)`);
+  for (const k of ["short", "long"] as const) {
+    const w = j[k];
+    if (!Array.isArray(w) || w.length !== NF || !w.every(Number.isFinite)) throw new UserError(`the reranker ${file}: "${k}" must be ${NF} finite numbers`);
+  }
+  if (!(Number.isInteger(j.shortQueryTokens) && j.shortQueryTokens! > 0)) throw new UserError(`the reranker ${file}: "shortQueryTokens" must be a positive integer`);
+  return { features: j.features!, short: j.short!, long: j.long!, shortQueryTokens: j.shortQueryTokens!, trainedOn: j.trainedOn ?? { short: 0, long: 0 } };
 }

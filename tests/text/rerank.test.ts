@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { Bm25Index } from "../../src/text/bm25";
-import { fitReranker, rerank, RERANK_DEPTH, RERANK_FEATURES, RerankIndex, SHORT_QUERY_TOKENS, type RerankExample } from "../../src/text/rerank";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fitReranker, loadRerankModel, rerank, RERANK_DEPTH, RERANK_FEATURES, RerankIndex, saveRerankModel, SHORT_QUERY_TOKENS, type RerankExample, type RerankModel } from "../../src/text/rerank";
 import { tokenize } from "../../src/text/tokenize";
 import { rng } from "../../src/util/random";
 
@@ -88,5 +91,22 @@ describe("text/rerank", () => {
     assert.throws(() => fitReranker([{ docs: [0], x, queryTokens: 3, relevant: [] }]), /1 candidates, 1 feature rows and 0 labels/);
     assert.throws(() => fitReranker([{ docs: [0], x: [new Float64Array(3)], queryTokens: 3, relevant: [true] }]), /not 15 finite numbers/);
     assert.throws(() => fitReranker([{ docs: [0], x: [x[0].map(() => NaN)], queryTokens: 3, relevant: [true] }]), /not 15 finite numbers/);
+  });
+
+  it("saves a fitted reranker and reads it back; rejects one fitted on other features", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rerank-"));
+    const file = path.join(dir, "reranker.json");
+    const w = RERANK_FEATURES.map((_, j) => j / 10);
+    const model: RerankModel = { features: [...RERANK_FEATURES], short: w, long: w.map((x) => 1 - x), shortQueryTokens: 30, trainedOn: { short: 5, long: 7 } };
+    saveRerankModel(file, model, { commit: "abc" });
+    assert.deepEqual(loadRerankModel(file), model);
+    assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).commit, "abc");
+    fs.writeFileSync(file, JSON.stringify({ ...model, features: ["bm25 score"] }));
+    assert.throws(() => loadRerankModel(file), /fitted on other features \(\["bm25 score"\]\); refit it/);
+    fs.writeFileSync(file, JSON.stringify({ ...model, long: [1, 2] }));
+    assert.throws(() => loadRerankModel(file), /"long" must be 15 finite numbers/);
+    fs.writeFileSync(file, "{");
+    assert.throws(() => loadRerankModel(file), /cannot read the reranker/);
+    fs.rmSync(dir, { recursive: true });
   });
 });

@@ -38,6 +38,8 @@ export function currentCommit(): string {
 export class NotebookRun {
   readonly mode: RunMode = runMode();
   private readonly started = Date.now();
+  /** Taken when the run starts: files the notebook itself writes (a fitted model) must not mark it dirty. */
+  readonly commit = currentCommit();
   private readonly data = new Map<string, Provenance>();
   private backend: string | null = null;
 
@@ -72,7 +74,7 @@ export class NotebookRun {
     const out: ResultsFile = {
       notebook: this.notebook,
       mode: this.mode,
-      commit: currentCommit(),
+      commit: this.commit,
       duration_s: Math.round((Date.now() - this.started) / 100) / 10,
       backend: this.backend,
       data: [...this.data].map(([id, provenance]) => ({ id, provenance })),

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
         row: { type: "string" },
         file: { type: "string" },
         k: { type: "string", short: "k", default: "10" },
-        // BM25 builds in a second; the hybrid (with the learned reranker, better on every task in notebook 10)
+        // BM25 builds in a second; the hybrid (with the learned reranker: better on the pseudo-relevance tasks of notebook 10, not on its hand-judged queries)
         // needs USE-lite vectors of the whole corpus: about 20 minutes on the first run, cached after.
         ranker: { type: "string", default: "bm25" },
         help: { type: "boolean", short: "h" },

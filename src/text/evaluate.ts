@@ -326,6 +326,7 @@ async function fitOnTune(tasks: readonly Task[], samples: readonly Query[][], hy
   const t0 = now();
   const examples = [];
   const queries: Record<string, number> = {};
+  log("[eval] reranker: gathering candidates and features of the TUNE queries outside the grid's sample");
   for (const [i, t] of tasks.entries()) {
     const held = new Set(samples[i]);
     const train = t.queries.filter((q) => q.split === "tune" && !held.has(q));
@@ -334,6 +335,7 @@ async function fitOnTune(tasks: readonly Task[], samples: readonly Query[][], hy
       const f = h.features!(q.text, await h.candidates!(q.text, depth, q.exclude === undefined ? {} : { exclude: q.exclude }));
       const rel = new Set(q.relevant);
       examples.push({ ...f, relevant: f.docs.map((d) => rel.has(d)) });
+      if (examples.length % 500 === 0) log(`[eval] reranker: ${examples.length} queries (${t.name})`);
     }
     queries[t.name] = train.length;
   }

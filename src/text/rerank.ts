@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { projectRoot } from "../config";
 import { UserError } from "../errors";
 import type { Bm25Index } from "./bm25";
+import { fnv1a } from "../util/hash";
 import { sentenceStarts } from "./judgements";
 import { STOP_WORDS, tokenize } from "./tokenize";
 import type { Hit, RankerName } from "./types";
@@ -32,9 +33,14 @@ export const RERANK_FEATURES = [
   "log(1 + shared rare terms)", // terms in at most RARE_DF docs: names of methods, data sets
   "function-word cosine", // stop-word frequencies: a trace of the writer's style
   "log(1 + shared terms)",
+  "raw-bigram coverage", // share of the query's word pairs, stop words kept (phrasing: "in this work we")
+  "log(1 + shared rare raw bigrams)", // raw word pairs in at most RARE_PHRASE_DF docs
+  "log(1 + shared raw trigrams)",
+  "length gap", // |log(1 + query tokens) - log(1 + candidate tokens)|
 ] as const;
 const NF = RERANK_FEATURES.length;
 const RARE_DF = 5;
+const RARE_PHRASE_DF = 3;
 /** Candidates taken from each component's list. */
 export const RERANK_DEPTH = 30;
 /** Queries of at most this many tokens use the short-query weights. */
@@ -52,6 +58,40 @@ function functionWords(text: string): Float32Array {
   }
   const norm = Math.hypot(...v) || 1;
   return v.map((x) => x / norm);
+}
+
+/** Hashed word n-grams of the raw text (lower-cased, stop words kept), sorted and unique: 4 bytes each, not a string. */
+function rawNgrams(text: string, n: number): Int32Array {
+  const w = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const out = new Set<number>();
+  for (let i = n - 1; i < w.length; i++) out.add(fnv1a(w.slice(i - n + 1, i + 1).join(" ")) | 0);
+  return Int32Array.from(out).sort();
+}
+
+/** Whether sorted `a` holds x. */
+function has(a: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < a.length && a[lo] === x;
+}
+
+/** How many times x occurs in sorted `a`. */
+function count(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  while (lo + n < a.length && a[lo + n] === x) n++;
+  return n;
 }
 
 function bigrams(tokens: readonly string[]): Set<string> {
@@ -79,6 +119,10 @@ export class RerankIndex {
   private readonly length: Int32Array;
   private readonly style: Float32Array[];
   private readonly df = new Map<string, number>();
+  private readonly rawPairs: Int32Array[];
+  private readonly rawTriples: Int32Array[];
+  /** Every doc's raw bigrams, concatenated and sorted: a bigram's document frequency is its count here. */
+  private readonly rawPairDocs: Int32Array;
 
   constructor(
     texts: readonly string[],
@@ -95,6 +139,15 @@ export class RerankIndex {
     this.length = Int32Array.from(tokens, (t) => t.length);
     this.style = texts.map(functionWords);
     for (const set of this.terms) for (const w of set) this.df.set(w, (this.df.get(w) ?? 0) + 1);
+    this.rawPairs = texts.map((t) => rawNgrams(t, 2));
+    this.rawTriples = texts.map((t) => rawNgrams(t, 3));
+    this.rawPairDocs = new Int32Array(this.rawPairs.reduce((a, p) => a + p.length, 0));
+    let off = 0;
+    for (const p of this.rawPairs) {
+      this.rawPairDocs.set(p, off);
+      off += p.length;
+    }
+    this.rawPairDocs.sort();
   }
 
   /** Features of the union of each list's top RERANK_DEPTH docs, in first-seen order. */
@@ -121,6 +174,9 @@ export class RerankIndex {
     const idfSum = idf.reduce((a, b) => a + b, 0) || 1;
     const qPairs = bigrams(qt);
     const qStyle = functionWords(query);
+    const qRawPairs = rawNgrams(query, 2);
+    const qRareRawPairs = qRawPairs.filter((p) => count(this.rawPairDocs, p) <= RARE_PHRASE_DF);
+    const qRawTriples = rawNgrams(query, 3);
     const x = docs.map((d) => {
       let shared = 0;
       let sharedIdf = 0;
@@ -140,6 +196,7 @@ export class RerankIndex {
       for (const p of qPairs) if (this.pairs[d].has(p)) pairHits++;
       let style = 0;
       for (let j = 0; j < qStyle.length; j++) style += qStyle[j] * this.style[d][j];
+      const shares = (q: Int32Array, doc: Int32Array) => q.reduce((a, g) => a + (has(doc, g) ? 1 : 0), 0);
       return Float64Array.of(
         bestBm > 0 ? bm[d] / bestBm : 0,
         bmRank(d)[1],
@@ -154,6 +211,10 @@ export class RerankIndex {
         Math.log1p(rare),
         style,
         Math.log1p(shared),
+        qRawPairs.length ? shares(qRawPairs, this.rawPairs[d]) / qRawPairs.length : 0,
+        Math.log1p(shares(qRareRawPairs, this.rawPairs[d])),
+        Math.log1p(shares(qRawTriples, this.rawTriples[d])),
+        Math.abs(Math.log1p(qt.length) - Math.log1p(this.length[d])),
       );
     });
     return { docs, x, queryTokens: qt.length };

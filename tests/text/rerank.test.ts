@@ -56,6 +56,17 @@ describe("text/rerank", () => {
     // "we", "the" against d0's "for we the in" (one each): 2 / (sqrt 2 * 2).
     const styled = index().features("we study the kernel", lists);
     assert.ok(Math.abs(styled.x[styled.docs.indexOf(0)][at("function-word cosine")] - Math.SQRT1_2) < 1e-6);
+    // Raw word pairs, stop words kept: "kernel machines" is in d0 ("Kernel machines for...") but not in d2
+    // ("sparse kernel machines" holds it too: both); "we study the kernel" has 3 pairs, d0 holds all 3.
+    assert.deepEqual([0, 2, 3].map((d) => row(d)[at("raw-bigram coverage")]), [1, 1, 0]);
+    const s0 = styled.x[styled.docs.indexOf(0)];
+    const s2 = styled.x[styled.docs.indexOf(2)];
+    assert.deepEqual([s0[at("raw-bigram coverage")], s2[at("raw-bigram coverage")]], [1, 1 / 3]); // d2: "we study" only
+    assert.ok(Math.abs(s0[at("log(1 + shared raw trigrams)")] - Math.log(3)) < 1e-12); // "we study the", "study the kernel"
+    assert.equal(s2[at("log(1 + shared raw trigrams)")], 0);
+    // Every raw pair here is in at most 3 docs: rare.
+    assert.ok(Math.abs(s0[at("log(1 + shared rare raw bigrams)")] - Math.log(4)) < 1e-12);
+    assert.ok(Math.abs(row(0)[at("length gap")] - Math.abs(Math.log(3) - Math.log1p(tokenize(TEXTS[0]).length))) < 1e-12);
     for (const x of f.x) assert.equal(x.length, RERANK_FEATURES.length);
   });
 
@@ -89,8 +100,8 @@ describe("text/rerank", () => {
   it("rejects malformed training queries", () => {
     const x = [new Float64Array(RERANK_FEATURES.length)];
     assert.throws(() => fitReranker([{ docs: [0], x, queryTokens: 3, relevant: [] }]), /1 candidates, 1 feature rows and 0 labels/);
-    assert.throws(() => fitReranker([{ docs: [0], x: [new Float64Array(3)], queryTokens: 3, relevant: [true] }]), /not 15 finite numbers/);
-    assert.throws(() => fitReranker([{ docs: [0], x: [x[0].map(() => NaN)], queryTokens: 3, relevant: [true] }]), /not 15 finite numbers/);
+    assert.throws(() => fitReranker([{ docs: [0], x: [new Float64Array(3)], queryTokens: 3, relevant: [true] }]), /not 19 finite numbers/);
+    assert.throws(() => fitReranker([{ docs: [0], x: [x[0].map(() => NaN)], queryTokens: 3, relevant: [true] }]), /not 19 finite numbers/);
   });
 
   it("saves a fitted reranker and reads it back; rejects one fitted on other features", () => {
@@ -104,7 +115,7 @@ describe("text/rerank", () => {
     fs.writeFileSync(file, JSON.stringify({ ...model, features: ["bm25 score"] }));
     assert.throws(() => loadRerankModel(file), /fitted on other features \(\["bm25 score"\]\); refit it/);
     fs.writeFileSync(file, JSON.stringify({ ...model, long: [1, 2] }));
-    assert.throws(() => loadRerankModel(file), /"long" must be 15 finite numbers/);
+    assert.throws(() => loadRerankModel(file), /"long" must be 19 finite numbers/);
     fs.writeFileSync(file, "{");
     assert.throws(() => loadRerankModel(file), /cannot read the reranker/);
     fs.rmSync(dir, { recursive: true });

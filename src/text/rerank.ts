@@ -13,7 +13,8 @@ import type { Hit, RankerName } from "./types";
  * candidates being the union of the component rankers' top lists. Fitted listwise (softmax over a query's
  * candidates, Adam) on TUNE queries; short (title-like) and long (paper-like) queries get separate weights,
  * since coverage of a 6-word title and of a 150-word abstract mean different things. Hand-written: a linear
- * listwise fit over ~15 features is a few dozen lines, and no learning-to-rank package is installed.
+ * listwise fit over 19 features is a few dozen lines, and no learning-to-rank package is installed. Linear on
+ * purpose: a two-layer MLP over the same features scored no better in TUNE cross-validation.
  */
 
 /** The features, in order; every one is computed for every candidate. */

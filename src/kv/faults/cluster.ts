@@ -85,8 +85,11 @@ export class FaultCluster {
       for (const i of c.ids) for (const j of c.ids) if (i !== j) c.proxies.set(`${i}->${j}`, await LinkProxy.start(c.node(j).peerPort));
       for (const id of c.ids) c.spawn(id, false);
       await c.waitForLeader(30_000);
+      // A node that died while starting (a port taken, a bad data dir) would otherwise surface later as timeouts.
+      const dead = c.ids.filter((id) => !c.isRunning(id));
+      if (dead.length) throw new Error(`node ${dead.join(", ")} exited while the cluster started (logs in ${c.dir})`);
     } catch (err) {
-      await c.stop();
+      await c.stop({ keepDir: true }); // the error names the logs
       throw err;
     }
     return c;

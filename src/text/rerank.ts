@@ -69,8 +69,8 @@ function rawNgrams(text: string, n: number): Int32Array {
   return Int32Array.from(out).sort();
 }
 
-/** Whether sorted `a` holds x. */
-function has(a: Int32Array, x: number): boolean {
+/** The first index of sorted `a` whose value is not below x. */
+function lowerBound(a: Int32Array, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -78,18 +78,18 @@ function has(a: Int32Array, x: number): boolean {
     if (a[mid] < x) lo = mid + 1;
     else hi = mid;
   }
-  return lo < a.length && a[lo] === x;
+  return lo;
+}
+
+/** Whether sorted `a` holds x. */
+function has(a: Int32Array, x: number): boolean {
+  const i = lowerBound(a, x);
+  return i < a.length && a[i] === x;
 }
 
 /** How many times x occurs in sorted `a`. */
 function count(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(a, x);
   let n = 0;
   while (lo + n < a.length && a[lo + n] === x) n++;
   return n;

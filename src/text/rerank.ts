@@ -87,6 +87,13 @@ function has(a: Int32Array, x: number): boolean {
   return i < a.length && a[i] === x;
 }
 
+/** How many of the query's n-grams `q` the doc's sorted n-grams hold. */
+function sharedCount(q: Int32Array, doc: Int32Array): number {
+  let n = 0;
+  for (const g of q) if (has(doc, g)) n++;
+  return n;
+}
+
 /** How many times x occurs in sorted `a`. */
 function count(a: Int32Array, x: number): number {
   const lo = lowerBound(a, x);
@@ -197,7 +204,6 @@ export class RerankIndex {
       for (const p of qPairs) if (this.pairs[d].has(p)) pairHits++;
       let style = 0;
       for (let j = 0; j < qStyle.length; j++) style += qStyle[j] * this.style[d][j];
-      const shares = (q: Int32Array, doc: Int32Array) => q.reduce((a, g) => a + (has(doc, g) ? 1 : 0), 0);
       return Float64Array.of(
         bestBm > 0 ? bm[d] / bestBm : 0,
         bmRank(d)[1],
@@ -212,9 +218,9 @@ export class RerankIndex {
         Math.log1p(rare),
         style,
         Math.log1p(shared),
-        qRawPairs.length ? shares(qRawPairs, this.rawPairs[d]) / qRawPairs.length : 0,
-        Math.log1p(shares(qRareRawPairs, this.rawPairs[d])),
-        Math.log1p(shares(qRawTriples, this.rawTriples[d])),
+        qRawPairs.length ? sharedCount(qRawPairs, this.rawPairs[d]) / qRawPairs.length : 0,
+        Math.log1p(sharedCount(qRareRawPairs, this.rawPairs[d])),
+        Math.log1p(sharedCount(qRawTriples, this.rawTriples[d])),
         Math.abs(Math.log1p(qt.length) - Math.log1p(this.length[d])),
       );
     });

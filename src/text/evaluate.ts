@@ -195,6 +195,7 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
     seconds.build_product_warm = now() - t0;
   }
   for (const t of tasks) await engineFor(t.docs, t.name);
+  const fitEngine = (t: Task) => engines.get(t.fitDocs ?? t.docs)!;
 
   // Fusion weights: grid search on TUNE queries only.
   const fusion: FusionResult = { tuned: false, grid: [] };
@@ -210,8 +211,9 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
     const tuneSets = tasks.map((t) => sampleTune(t.queries, opts.tuneQueries ?? 300));
     const hybrids = [...engines.values()].map((e) => e.rankers.hybrid as Tunable);
     if ((opts.learn ?? true) && hybrids.every(canLearn)) {
-      fusion.reranker = await fitOnTune(tasks, tuneSets, (t) => engines.get(t.docs)!.rankers.hybrid as Tunable, depth, log);
-      for (const h of hybrids) h.setReranker!(fusion.reranker);
+      for (const t of tasks) if (t.fitDocs) await engineFor(t.fitDocs, `${t.name}_fit`);
+      fusion.reranker = await fitOnTune(tasks, tuneSets, (t) => fitEngine(t).rankers.hybrid as Tunable, depth, log);
+      for (const e of engines.values()) (e.rankers.hybrid as Tunable).setReranker!(fusion.reranker);
       grid.push({ weights: {}, mode: "learned" });
     }
     log(`[eval] tuning fusion: ${grid.length} settings x ${tuneSets.map((q) => q.length).join("+")} TUNE queries`);

@@ -34,6 +34,11 @@ export interface Task {
   /** The texts the engine is built on; `docPaper[i]` is the paper doc i comes from. */
   docs: string[];
   docPaper: number[];
+  /**
+   * Where the reranker's TUNE candidates come from, when that must differ from `docs`: `docs` first (so the
+   * relevant ids hold), then distractors the product index holds and `docs` lacks.
+   */
+  fitDocs?: string[];
   queries: Query[];
   metrics: MetricName[];
   /** The metric the fusion weights are tuned on. */
@@ -89,11 +94,16 @@ export function splitAtMiddle(text: string): [string, string] | undefined {
  */
 export function titleToAbstract(papers: readonly NeuripsPaper[]): Task {
   const withAbstract = papers.filter((p) => p.hasAbstract);
+  const docs = withAbstract.map((p) => p.abstract);
   return {
     name: "title_to_abstract",
     description: "query = title, index = abstracts only, relevant = the paper's own abstract",
-    docs: withAbstract.map((p) => p.abstract),
+    docs,
     docPaper: withAbstract.map((p) => p.index),
+    // The short-query weights are fitted on this task but serve the product index, where a quarter of the
+    // papers are a title alone: without them among the candidates the fit never sees such short texts
+    // (it learned to favour short abstracts, which lifted title-only papers for every short query).
+    fitDocs: [...docs, ...papers.filter((p) => !p.hasAbstract).map(paperText)],
     queries: withAbstract.map((p, d) => ({ paper: p.index, text: p.title, relevant: [d], split: splitOf(p.id) })),
     metrics: ["recall@1", "recall@10", "mrr"],
     primary: "mrr",

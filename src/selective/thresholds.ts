@@ -1,4 +1,5 @@
 import { UserError } from "../errors";
+import { binomialCdf } from "./metrics";
 
 /**
  * Per-class acceptance thresholds: a prediction of class c is accepted when its score exceeds
@@ -30,4 +31,27 @@ function lowestThreshold(wrong: number[], allowed: number): number {
   if (wrong.length <= allowed) return -Infinity;
   // Accepting scores above the (allowed+1)-th highest false positive admits exactly `allowed` of them.
   return [...wrong].sort((a, b) => b - a)[allowed];
+}
+
+/**
+ * The FPR to choose thresholds at on calibration data so that the target still holds on a test set: the
+ * highest rate at which a class with `testNegatives` negatives exceeds its test budget (floor(target x
+ * testNegatives) false positives) with probability at most `risk` (exact binomial), turned into whole false
+ * positives over the calibration split's pooled negatives (what chooseThresholds with `pooled` counts).
+ */
+export function calibrationTarget(target: number, calibrationNegatives: number, testNegatives: number, risk = 0.005): number {
+  if (!(target > 0 && target < 1)) throw new UserError(`target FPR must be in (0, 1), not ${target}`);
+  if (!(calibrationNegatives >= 1 && testNegatives >= 1)) throw new UserError(`need negatives on both sides, got calibration ${calibrationNegatives}, test ${testNegatives}`);
+  if (!(risk > 0 && risk < 1)) throw new UserError(`risk must be in (0, 1), not ${risk}`);
+  const budget = Math.floor(target * testNegatives);
+  const over = (rate: number) => 1 - binomialCdf(budget, Math.round(testNegatives), rate);
+  let lo = 0;
+  let hi = target;
+  for (let it = 0; it < 60; it++) {
+    const mid = (lo + hi) / 2;
+    if (over(mid) <= risk) lo = mid;
+    else hi = mid;
+  }
+  // Half a false positive above the whole count, so floor(rate x calibrationNegatives) lands on it exactly.
+  return (Math.floor(lo * calibrationNegatives) + 0.5) / calibrationNegatives;
 }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { binomialCdf, chooseThresholds, clopperPearson, confusionMatrix, coverage, ensembleView, negativesToCertify, NOT_SURE, perClassRates, SelectivePredictor, softmaxRows } from "../../src/selective";
+import { binomialCdf, calibrationTarget, chooseThresholds, clopperPearson, confusionMatrix, coverage, ensembleView, negativesToCertify, NOT_SURE, perClassRates, SelectivePredictor, softmaxRows } from "../../src/selective";
 import { rng } from "../../src/util/random";
 
 const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -118,6 +118,23 @@ describe("selective/thresholds and predictor", () => {
       const total = rates.reduce((x, q) => x + q.falsePositives, 0);
       assert.ok(total <= Math.floor(maxFpr * rates.reduce((x, q) => x + q.negatives, 0)), `case ${t}: ${total} false positives in all`);
     }
+  });
+
+  it("calibration target: the test budget is exceeded with at most the given risk, in whole calibration false positives", () => {
+    // Test: 15,750 negatives, budget floor(0.00015 x 15,750) = 2. P(X > 2) = 0.005 at a rate near 2.14e-5,
+    // which allows floor(2.14e-5 x 67,500) = 1 false positive over the pooled calibration negatives.
+    const f = calibrationTarget(0.00015, 67500, 15750);
+    assert.equal(Math.floor(f * 67500), 1);
+    assert.ok(1 - binomialCdf(2, 15750, 1 / 67500) <= 0.005, "the whole count allowed keeps the risk");
+    assert.ok(1 - binomialCdf(2, 15750, 2 / 67500) > 0.005, "one more calibration false positive would not");
+    // A larger test set with a larger budget tolerates more; a stricter risk tolerates less.
+    assert.ok(calibrationTarget(0.00015, 67500, 100000) > f);
+    assert.ok(calibrationTarget(0.00015, 67500, 15750, 0.0001) <= f);
+    // A test budget of 0 leaves no calibration false positive.
+    assert.equal(Math.floor(calibrationTarget(0.00015, 18000, 3600) * 18000), 0);
+    assert.throws(() => calibrationTarget(0, 100, 100), /target FPR/);
+    assert.throws(() => calibrationTarget(0.001, 0, 100), /negatives/);
+    assert.throws(() => calibrationTarget(0.001, 100, 100, 1), /risk/);
   });
 
   it("ensemble view: mean, margin, min over members and agreement, by hand", () => {

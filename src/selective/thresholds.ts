@@ -43,8 +43,9 @@ export function calibrationTarget(target: number, calibrationNegatives: number, 
   if (!(target > 0 && target < 1)) throw new UserError(`target FPR must be in (0, 1), not ${target}`);
   if (!(calibrationNegatives >= 1 && testNegatives >= 1)) throw new UserError(`need negatives on both sides, got calibration ${calibrationNegatives}, test ${testNegatives}`);
   if (!(risk > 0 && risk < 1)) throw new UserError(`risk must be in (0, 1), not ${risk}`);
-  const budget = Math.floor(target * testNegatives);
-  const over = (rate: number) => 1 - binomialCdf(budget, Math.round(testNegatives), rate);
+  const n = Math.round(testNegatives); // an average over classes may be fractional
+  const budget = Math.floor(target * n);
+  const over = (rate: number) => 1 - binomialCdf(budget, n, rate);
   let lo = 0;
   let hi = target;
   for (let it = 0; it < 60; it++) {

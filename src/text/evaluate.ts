@@ -58,6 +58,29 @@ export interface EvalRow {
   split: Split | "all";
 }
 
+/** One hand-judged query's nDCG@10 by ranker: a paper's text (the paper itself excluded) or free text. */
+export interface HandQueryResult {
+  qid: string;
+  kind: "paper" | "free text";
+  text: string;
+  ndcg: Partial<Record<RankerName, number>>;
+}
+
+/** Mean nDCG@10 of the hand-judged queries by kind and ranker, then over all of them. */
+export function handJudgedByKind(results: readonly HandQueryResult[]): { kind: string; queries: number; ndcg: Partial<Record<RankerName, number>> }[] {
+  const groups: [string, HandQueryResult[]][] = [
+    ["paper", results.filter((q) => q.kind === "paper")],
+    ["free text", results.filter((q) => q.kind === "free text")],
+    ["all", [...results]],
+  ];
+  return groups
+    .filter(([, qs]) => qs.length > 0)
+    .map(([kind, qs]) => {
+      const rankers = [...new Set(qs.flatMap((q) => Object.keys(q.ndcg)))] as RankerName[];
+      return { kind, queries: qs.length, ndcg: Object.fromEntries(rankers.map((r) => [r, mean(qs.map((q) => q.ndcg[r] ?? NaN))])) };
+    });
+}
+
 export interface FusionResult {
   /** False when the hybrid exposes no settable weights (then it ran with its own default). */
   tuned: boolean;
@@ -81,6 +104,8 @@ export interface Evaluation<E extends Engine = Engine> {
   /** Wall seconds of each step. */
   seconds: Record<string, number>;
   papers: number;
+  /** Every hand-judged query's nDCG@10 by ranker (when the set was given). */
+  handJudged?: HandQueryResult[];
 }
 
 /** A fusion setting the grid tries: weights, and the hybrid's fusion mode where it has one. */
@@ -255,16 +280,19 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
   }
 
   // Hand-judged set, on the product index.
+  let handJudged: HandQueryResult[] | undefined;
   if (opts.handJudged) {
     const hq = handJudgedQueries(opts.handJudged, papers);
+    handJudged = hq.map((q) => ({ qid: q.qid, kind: q.exclude === undefined ? "free text" : "paper", text: q.text, ndcg: {} }));
     for (const r of rankers) {
       const ranker = product.rankers[r]!;
       const nd: number[] = [];
       const p10: number[] = [];
       const judged: number[] = [];
-      for (const q of hq) {
+      for (const [i, q] of hq.entries()) {
         const ranked = (await ranker.search(q.text, 10, q.exclude === undefined ? undefined : { exclude: q.exclude })).map((h) => h.doc);
         nd.push(ndcgAtK(ranked, q.grades, 10));
+        handJudged[i].ndcg[r] = nd[i];
         p10.push(precisionAtK(ranked, q.grades, 10));
         judged.push(ranked.filter((d) => q.judged.has(d)).length / Math.max(1, ranked.length));
       }
@@ -303,7 +331,7 @@ export async function evaluate<E extends Engine = Engine>(papers: readonly Neuri
     metrics.hand_ndcg10_hybrid = get("hand_judged", "hybrid", "ndcg@10");
     metrics.hand_ndcg10_bm25 = get("hand_judged", "bm25", "ndcg@10");
   }
-  return { product, rows, metrics, fusion, queryCounts, seconds, papers: papers.length };
+  return { product, rows, metrics, fusion, queryCounts, seconds, papers: papers.length, handJudged };
 }
 
 /** A fixed, seeded-by-position sample of TUNE queries (every n-th), so each grid point sees the same ones. */

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { defaultGrid, evaluate, formatTable, setFusion, type EngineBuilder, type FusionSetting } from "../../src/text/evaluate";
+import { defaultGrid, evaluate, formatTable, handJudgedByKind, setFusion, type EngineBuilder, type FusionSetting } from "../../src/text/evaluate";
 import { Bm25Index } from "../../src/text/bm25";
 import { HybridRanker } from "../../src/text/hybrid";
 import { RerankIndex } from "../../src/text/rerank";
@@ -149,6 +149,15 @@ describe("text/evaluate", () => {
     assert.equal(hj.length, 4 * 3);
     const bm = (m: string) => hj.find((r) => r.ranker === "bm25" && r.metric === m)!.value;
     assert.ok(bm("ndcg@10") > 0 && bm("judged@10") > 0 && bm("judged@10") <= 0.25);
+    // Per query: kind from the query's form, each ranker's nDCG; their mean is the row's, and the summary regroups them.
+    assert.deepEqual(ev.handJudged!.map((q) => [q.qid, q.kind]), [["a", "paper"], ["b", "free text"]]);
+    const perQuery = ev.handJudged!.map((q) => q.ndcg.bm25!);
+    assert.ok(Math.abs((perQuery[0] + perQuery[1]) / 2 - bm("ndcg@10")) < 1e-12);
+    const byKind = handJudgedByKind(ev.handJudged!);
+    assert.deepEqual(byKind.map((g) => [g.kind, g.queries]), [["paper", 1], ["free text", 1], ["all", 2]]);
+    assert.equal(byKind[0].ndcg.bm25, perQuery[0]);
+    assert.equal(byKind[2].ndcg.bm25, bm("ndcg@10"));
+    assert.deepEqual(Object.keys(byKind[2].ndcg).sort(), ["bm25", "embed", "hybrid", "lsa"]);
     assert.deepEqual(Object.keys(ev.metrics).slice(0, 5), ["title_to_abstract_r1", "author_ndcg10_hybrid", "author_ndcg10_bm25", "query_p95_ms", "index_build_s"]);
     assert.equal(productTexts(papers).length, 48);
   });

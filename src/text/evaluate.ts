@@ -68,10 +68,10 @@ export interface HandQueryResult {
 
 /** Mean nDCG@10 of the hand-judged queries by kind and ranker, then over all of them. */
 export function handJudgedByKind(results: readonly HandQueryResult[]): { kind: string; queries: number; ndcg: Partial<Record<RankerName, number>> }[] {
-  const groups: [string, HandQueryResult[]][] = [
+  const groups: [string, readonly HandQueryResult[]][] = [
     ["paper", results.filter((q) => q.kind === "paper")],
     ["free text", results.filter((q) => q.kind === "free text")],
-    ["all", [...results]],
+    ["all", results],
   ];
   return groups
     .filter(([, qs]) => qs.length > 0)

@@ -3,6 +3,7 @@ import type { MnistSplit } from "../data/mnist";
 import { CrossScorer, rankingSets } from "./cross-scorer";
 import { recut, splitHalves, type Halves, type HalvesTask } from "./halves";
 import { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
+import { greyLevelMatch } from "./halves-grey";
 import { continuityScores } from "./halves-scores";
 import { StyleScorer } from "./halves-style";
 import { TwoTower } from "./two-tower";
@@ -57,12 +58,12 @@ export interface ScoredTask {
   pairs: { rows: Int32Array; cols: Int32Array };
   /** Share of left halves whose true partner is among the candidates (needs the answer key: reporting only). */
   candidateRecall?: number;
-  features: { cross: Float32Array; twoTower: Float32Array; continuity: Float32Array; style: Float32Array };
-  seconds: { geometry: number; twoTower: number; candidates: number; cross: number; continuity: number; style: number };
+  features: { cross: Float32Array; twoTower: Float32Array; continuity: Float32Array; style: Float32Array; grey: Float32Array };
+  seconds: { geometry: number; twoTower: number; candidates: number; cross: number; continuity: number; style: number; grey: number };
 }
 
 /** Weights of the other scores relative to the cross scorer's, each score in units of its spread. */
-export type Weights = { twoTower: number; continuity: number; style: number };
+export type Weights = { twoTower: number; continuity: number; style: number; grey: number };
 
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -174,7 +175,7 @@ export async function trainMethod(train: MnistSplit, validation: HalvesTask, o: 
   return { options: o, rule, twoTower, cross: scorer, style, seconds: { geometry, twoTower: twoTowerSeconds, mining, cross: crossSeconds, style: since(t0) }, crossHistory: fit.history };
 }
 
-/** Scores a task with every scorer: geometry mask, two-tower and continuity on all pairs, candidates, then the cross scorer on candidates. */
+/** Scores a task with every scorer: geometry mask, two-tower and continuity on all pairs, candidates, then the cross and style scorers and the grey-level match on candidates. */
 export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" | "right"> & { truth?: Int32Array }, candidatesK: number): Promise<ScoredTask> {
   const n = task.left.n;
   const cheap = cheapScores(m, task.left, task.right);
@@ -187,22 +188,33 @@ export async function scoreTask(m: TrainedMethod, task: Pick<HalvesTask, "left" 
   t0 = performance.now();
   const style = await m.style.scorePairs(task.left, task.right, pairs.rows, pairs.cols);
   const styleSeconds = since(t0);
+  t0 = performance.now();
+  const grey = greyLevelMatch(task.left, task.right, pairs.rows, pairs.cols);
+  const greySeconds = since(t0);
   const at = (dense: Float32Array) => Float32Array.from(pairs.rows, (a, p) => dense[a * task.right.n + pairs.cols[p]]);
   return {
     n,
     feasibleShare: cheap.feasible,
     pairs,
     candidateRecall: task.truth ? pairRecall(pairs, task.truth) : undefined,
-    features: { cross, twoTower: at(cheap.twoTower), continuity: at(cheap.continuity), style },
-    seconds: { ...cheap.seconds, candidates, cross: crossSeconds, style: styleSeconds },
+    features: { cross, twoTower: at(cheap.twoTower), continuity: at(cheap.continuity), style, grey },
+    seconds: { ...cheap.seconds, candidates, cross: crossSeconds, style: styleSeconds, grey: greySeconds },
   };
 }
 
-/** The fused score of every candidate pair: cross + w_tt * two-tower + w_c * continuity + w_s * style, each feature in units of its spread. */
+const FUSED = ["twoTower", "continuity", "style", "grey"] as const;
+
+/** The fused score of every candidate pair: cross + the weighted other features, each feature in units of its spread. */
 export function fuse(t: ScoredTask, w: Weights): Float64Array {
   const f = t.features;
-  const [sc, st, sk, ss] = [spread(f.cross), spread(f.twoTower), spread(f.continuity), spread(f.style)];
-  return Float64Array.from(f.cross, (c, p) => c / sc + (w.twoTower * f.twoTower[p]) / st + (w.continuity * f.continuity[p]) / sk + (w.style * f.style[p]) / ss);
+  const sc = spread(f.cross);
+  const out = Float64Array.from(f.cross, (c) => c / sc);
+  for (const k of FUSED) {
+    if (!w[k]) continue;
+    const scale = w[k] / spread(f[k]);
+    for (let p = 0; p < out.length; p++) out[p] += scale * f[k][p];
+  }
+  return out;
 }
 
 /** Global one-to-one assignment over the candidates' scores (sparse solver); unmatched left halves get -1. */
@@ -227,19 +239,44 @@ export function greedyCandidates(t: ScoredTask, scores: ArrayLike<number>): Int3
   return rowToCol;
 }
 
-/** Picks the fusion weights that restore the most validation pairs, over a small grid; returns every grid point. */
-export function tuneWeights(t: ScoredTask, truth: Int32Array, grid = [0, 0.1, 0.2, 0.3, 0.5]): { best: Weights; table: (Weights & { restored: number })[] } {
+/**
+ * Picks the fusion weights that restore the most validation pairs by coordinate ascent over a grid: from the
+ * cross scorer alone, each weight in turn set to its best grid value with the others held, until a round
+ * changes nothing (a full grid of four weights would cost 625 assignments). `fixed` pins weights (e.g.
+ * { grey: 0 } for the fusion without that feature). Returns the best weights and every point tried.
+ */
+export function tuneWeights(t: ScoredTask, truth: Int32Array, o: { grid?: readonly number[]; fixed?: Partial<Weights> } = {}): { best: Weights; table: (Weights & { restored: number })[] } {
+  const grid = o.grid ?? [0, 0.1, 0.2, 0.3, 0.5];
   const table: (Weights & { restored: number })[] = [];
-  for (const twoTower of grid)
-    for (const continuity of grid)
-      for (const style of grid) {
-        const a = assignCandidates(t, fuse(t, { twoTower, continuity, style }));
-        let ok = 0;
-        truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
-        table.push({ twoTower, continuity, style, restored: ok / truth.length });
+  const tried = new Map<string, number>();
+  const restored = (w: Weights) => {
+    const key = FUSED.map((k) => w[k]).join();
+    if (!tried.has(key)) {
+      const a = assignCandidates(t, fuse(t, w));
+      let ok = 0;
+      truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
+      tried.set(key, ok / truth.length);
+      table.push({ ...w, restored: ok / truth.length });
+    }
+    return tried.get(key)!;
+  };
+  const best: Weights = { twoTower: 0, continuity: 0, style: 0, grey: 0, ...o.fixed };
+  let score = restored(best);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const k of FUSED) {
+      if (o.fixed?.[k] !== undefined) continue;
+      for (const v of grid) {
+        const r = restored({ ...best, [k]: v });
+        if (r > score) {
+          score = r;
+          best[k] = v;
+          changed = true;
+        }
       }
-  const best = table.reduce((a, b) => (b.restored > a.restored ? b : a));
-  return { best: { twoTower: best.twoTower, continuity: best.continuity, style: best.style }, table };
+    }
+  }
+  return { best, table };
 }
 
 /** The candidates' scores as a dense n x n matrix, every other pair forbidden (-Infinity): the dense solver's input. */

@@ -6,6 +6,7 @@ export { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometr
 export { TwoTower } from "./two-tower";
 export { CrossScorer } from "./cross-scorer";
 export { StyleScorer, halfStyle } from "./halves-style";
+export { greyLevelMatch } from "./halves-grey";
 export { assignCandidates, denseScores, fuse, greedyCandidates, scoreTask, trainMethod, tuneWeights, type MethodOptions, type ScoredTask, type TrainedMethod, type Weights } from "./halves-method";
 export { errorAnalysis, failureGridSpec } from "./halves-report";
 export { mnistSamples, shiftedSamples, shiftedView } from "./samples";

@@ -1,7 +1,7 @@
 import { candidatePairs, pairRecall, solveSparseAssignment, sparseMatrix, topK, type Assignment } from "../assign";
 import type { MnistSplit } from "../data/mnist";
 import { CrossScorer, rankingSets } from "./cross-scorer";
-import { recut, splitHalves, type Halves, type HalvesTask } from "./halves";
+import { pairsRestored, recut, splitHalves, type Halves, type HalvesTask } from "./halves";
 import { geometryMask, learnGeometry, type GeometryRule } from "./halves-geometry";
 import { greyLevelMatch } from "./halves-grey";
 import { continuityScores } from "./halves-scores";
@@ -252,11 +252,9 @@ export function tuneWeights(t: ScoredTask, truth: Int32Array, o: { grid?: readon
   const restored = (w: Weights) => {
     const key = FUSED.map((k) => w[k]).join();
     if (!tried.has(key)) {
-      const a = assignCandidates(t, fuse(t, w));
-      let ok = 0;
-      truth.forEach((b, i) => (ok += a.rowToCol[i] === b ? 1 : 0));
-      tried.set(key, ok / truth.length);
-      table.push({ ...w, restored: ok / truth.length });
+      const share = pairsRestored({ truth }, assignCandidates(t, fuse(t, w)).rowToCol);
+      tried.set(key, share);
+      table.push({ ...w, restored: share });
     }
     return tried.get(key)!;
   };

@@ -118,7 +118,7 @@ export function restoreImages(task: HalvesTask, leftToRight: ArrayLike<number>):
 }
 
 /** Share of left halves paired with their true partner. */
-export function pairsRestored(task: HalvesTask, leftToRight: ArrayLike<number>): number {
+export function pairsRestored(task: Pick<HalvesTask, "truth">, leftToRight: ArrayLike<number>): number {
   let ok = 0;
   for (let a = 0; a < task.truth.length; a++) if (leftToRight[a] === task.truth[a]) ok++;
   return ok / task.truth.length;

@@ -38,7 +38,9 @@ stamp="node_modules/.ws-setup-stamp"
 want="$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # package.json's allowScripts (npm 11) keeps install scripts that download from the web from running; the variable
+  # does the same for onnxruntime-node's (its CPU binary ships in the package) where an older npm ignores that field.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 

@@ -5,7 +5,8 @@ import { UserError } from "./errors";
 /**
  * Workspace configuration, one place: environment variables first, then the git-ignored
  * `workspace.local.json` at the project root ({ "dataMirror": "...", "mode": "quick" }).
- *   WS_DATA_MIRROR  folder holding mirrored data sets (unset by default; .ci/run sets it to the shared mirror)
+ *   WS_DATA_MIRROR  folder holding mirrored data sets (default: ../shared/data beside the checkout when it exists;
+ *                   "none" turns the mirror off)
  *   WS_MODE         "full" (default) or "quick" (small slices, few epochs: CI)
  */
 export type RunMode = "full" | "quick";
@@ -44,10 +45,20 @@ function setting(envName: string, key: string): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-/** The configured data mirror folder, absolute, or undefined when none is configured. */
+/** Where CI and development machines keep the verified mirror: beside the checkout. */
+export const DEFAULT_MIRROR = path.join("..", "shared", "data");
+
+/**
+ * The data mirror folder, absolute: the configured one, else DEFAULT_MIRROR when it exists (so the README's
+ * commands find the data on a machine laid out like CI's); undefined when there is none or it is set to "none".
+ */
 export function dataMirror(): string | undefined {
   const dir = setting("WS_DATA_MIRROR", "dataMirror");
-  if (dir === undefined) return undefined;
+  if (dir === "none") return undefined;
+  if (dir === undefined) {
+    const fallback = path.resolve(projectRoot(), DEFAULT_MIRROR);
+    return fs.existsSync(fallback) ? fallback : undefined;
+  }
   const abs = path.resolve(projectRoot(), dir);
   if (!fs.existsSync(abs)) throw new UserError(`data mirror ${abs} (WS_DATA_MIRROR / dataMirror) does not exist`);
   return abs;

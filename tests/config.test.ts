@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dataMirror, projectRoot, runMode } from "../src/config";
+import { DEFAULT_MIRROR, dataMirror, projectRoot, runMode } from "../src/config";
 import { UserError } from "../src/errors";
 import { withEnv } from "./support/tmp";
 
@@ -20,5 +20,11 @@ describe("config", () => {
   it("resolves the data mirror relative to the project root, and refuses one that does not exist", async () => {
     await withEnv({ WS_DATA_MIRROR: "tests/fixtures" }, () => assert.equal(dataMirror(), path.join(projectRoot(), "tests", "fixtures")));
     await withEnv({ WS_DATA_MIRROR: "no/such/folder" }, () => assert.throws(() => dataMirror(), /does not exist/));
+  });
+
+  it("falls back to the mirror beside the checkout when none is configured, and 'none' turns it off", async () => {
+    const beside = path.resolve(projectRoot(), DEFAULT_MIRROR);
+    await withEnv({ WS_DATA_MIRROR: undefined }, () => assert.equal(dataMirror(), fs.existsSync(beside) ? beside : undefined));
+    await withEnv({ WS_DATA_MIRROR: "none" }, () => assert.equal(dataMirror(), undefined));
   });
 });

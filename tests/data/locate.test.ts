@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { projectRoot } from "../../src/config";
+import { dataMirror, projectRoot } from "../../src/config";
 import { CATALOGUE, dataset, locate, locateDataset, type Dataset } from "../../src/data";
 import { UserError } from "../../src/errors";
 import { tempDir, withEnv } from "../support/tmp";
@@ -72,7 +72,7 @@ describe("data/locate", () => {
   });
 
   it("names the data set, the expected files, the places tried and how to obtain it when missing", async () => {
-    await withEnv({ WS_DATA_MIRROR: undefined }, () =>
+    await withEnv({ WS_DATA_MIRROR: "none" }, () =>
       assert.rejects(locateDataset(fixture("fx-missing")), (e: Error) =>
         e instanceof UserError &&
         /data set fx-missing not found: expected t\.csv/.test(e.message) &&
@@ -115,7 +115,7 @@ describe("data/locate", () => {
   });
 
   it("verifies every mirrored file against the catalogue when a mirror is configured", async function () {
-    if (!process.env.WS_DATA_MIRROR) this.skip();
+    if (!dataMirror()) this.skip();
     for (const d of CATALOGUE.filter((x) => x.mirror)) {
       const found = await locate(d.id);
       assert.equal(found.provenance, "mirror", d.id);

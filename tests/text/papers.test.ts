@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import { dataMirror } from "../../src/config";
 import { UserError } from "../../src/errors";
 import { authorKey, cleanAbstract, loadPapers, paperStats, papersPerYear, paperText, parseCsv, parsePapers, readPapers, splitAuthors, type NeuripsPaper } from "../../src/text/papers";
 
@@ -69,7 +70,7 @@ describe("text/papers", () => {
   });
 
   it("loads the catalogue's data set when a mirror is configured", async function () {
-    if (!process.env.WS_DATA_MIRROR) this.skip();
+    if (!dataMirror()) this.skip();
     const { papers, provenance } = await loadPapers();
     assert.equal(provenance, "mirror");
     const s = paperStats(papers);

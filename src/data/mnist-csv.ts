@@ -31,7 +31,8 @@ export async function readMnistCsv(file: string): Promise<MnistSplit> {
     lineNo++;
     const line = raw.trimEnd();
     if (lineNo === 1) {
-      if (line.replace(/"/g, "") !== MNIST_CSV_HEADER) {
+      // A UTF-8 byte-order mark (Excel writes one) is not part of the first column's name.
+      if (line.replace(/^\uFEFF/, "").replace(/"/g, "") !== MNIST_CSV_HEADER) {
         throw new UserError(`${file}:1: header must be label,pixel0,...,pixel783; got "${line.slice(0, 60)}${line.length > 60 ? "..." : ""}"`);
       }
       continue;
@@ -51,9 +52,10 @@ export async function readMnistCsv(file: string): Promise<MnistSplit> {
   return { n: labels.length, images, labels: Uint8Array.from(labels) };
 }
 
+/** Plain decimal digits only: Number() alone would also take "1e2", "0x1F", "+5" or " 12". */
 function toInt(cell: string, max: number, file: string, lineNo: number, column: string): number {
   const v = Number(cell);
-  if (cell.trim() === "" || !Number.isInteger(v) || v < 0 || v > max) {
+  if (!/^\d{1,3}$/.test(cell) || v > max) {
     throw new UserError(`${file}:${lineNo}: ${column} must be an integer 0-${max}, got "${cell}"`);
   }
   return v;

@@ -38,6 +38,8 @@ function lowestThreshold(wrong: number[], allowed: number): number {
  * highest rate at which a class with `testNegatives` negatives exceeds its test budget (floor(target x
  * testNegatives) false positives) with probability at most `risk` (exact binomial), turned into whole false
  * positives over the calibration split's pooled negatives (what chooseThresholds with `pooled` counts).
+ * A plug-in margin: it treats the rate as known, so the real chance of exceeding the budget is higher by the
+ * calibration estimate's own uncertainty.
  */
 export function calibrationTarget(target: number, calibrationNegatives: number, testNegatives: number, risk = 0.005): number {
   if (!(target > 0 && target < 1)) throw new UserError(`target FPR must be in (0, 1), not ${target}`);

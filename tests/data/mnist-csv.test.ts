@@ -47,6 +47,18 @@ describe("data/mnist-csv", () => {
     px[17] = "256";
     return bad("p.csv", `${MNIST_CSV_HEADER}\n${row("4", px)}\n`, /p\.csv:2: pixel17 must be an integer 0-255, got "256"/);
   });
+  it("accepts a header after a UTF-8 byte-order mark", async () => {
+    const file = path.join(dir, "bom.csv");
+    fs.writeFileSync(file, `\uFEFF${MNIST_CSV_HEADER}\n${row("7")}\n`);
+    assert.deepEqual(Array.from((await readMnistCsv(file)).labels), [7]);
+  });
+  for (const value of ["1e2", "0x1F", "+5", " 12", "-0", "3.0"]) {
+    it(`rejects the pixel value "${value}": plain decimal digits only`, () => {
+      const px = new Array(MNIST_PIXELS).fill("0");
+      px[5] = value;
+      return bad("d.csv", `${MNIST_CSV_HEADER}\n${row("1", px)}\n`, new RegExp(`d\\.csv:2: pixel5 must be an integer 0-255, got "${value.replace(/[+.]/g, "\\$&")}"`));
+    });
+  }
   it("rejects a label that is not a digit", () => bad("l.csv", `${MNIST_CSV_HEADER}\n${row("x")}\n`, /l\.csv:2: label must be an integer 0-9, got "x"/));
   it("rejects an empty file and a missing one", async () => {
     await bad("e.csv", "", /e\.csv is empty/);

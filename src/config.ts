@@ -4,8 +4,9 @@ import { UserError } from "./errors";
 
 /**
  * Workspace configuration, one place: environment variables first, then the git-ignored
- * `workspace.local.json` at the project root ({ "dataMirror": "...", "mode": "quick" }).
- *   WS_DATA_MIRROR  folder holding mirrored data sets (default: ../shared/data beside the checkout when it exists;
+ * `workspace.local.json` at the project root ({ "dataMirror": "...", "mode": "quick" }), then the project's
+ * committed defaults in `workspace.json`.
+ *   WS_DATA_MIRROR  folder holding mirrored data sets (default: workspace.json's, where that folder exists;
  *                   "none" turns the mirror off)
  *   WS_MODE         "full" (default) or "quick" (small slices, few epochs: CI)
  */
@@ -28,8 +29,8 @@ export function projectRoot(): string {
   }
 }
 
-function localConfig(): Record<string, unknown> {
-  const file = path.join(projectRoot(), "workspace.local.json");
+function jsonConfig(name: string): Record<string, unknown> {
+  const file = path.join(projectRoot(), name);
   if (!fs.existsSync(file)) return {};
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
@@ -41,23 +42,30 @@ function localConfig(): Record<string, unknown> {
 function setting(envName: string, key: string): string | undefined {
   const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  const v = localConfig()[key];
+  return stringValue(jsonConfig("workspace.local.json"), key);
+}
+
+function stringValue(config: Record<string, unknown>, key: string): string | undefined {
+  const v = config[key];
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-/** Where CI and development machines keep the verified mirror: beside the checkout. */
-export const DEFAULT_MIRROR = path.join("..", "shared", "data");
+/** The project's default mirror (workspace.json), absolute, whether or not it exists here. */
+export function defaultMirror(): string | undefined {
+  const dir = stringValue(jsonConfig("workspace.json"), "dataMirror");
+  return dir === undefined ? undefined : path.resolve(projectRoot(), dir);
+}
 
 /**
- * The data mirror folder, absolute: the configured one, else DEFAULT_MIRROR when it exists (so the README's
+ * The data mirror folder, absolute: the configured one, else the project default where it exists (so the README's
  * commands find the data on a machine laid out like CI's); undefined when there is none or it is set to "none".
  */
 export function dataMirror(): string | undefined {
   const dir = setting("WS_DATA_MIRROR", "dataMirror");
   if (dir === "none") return undefined;
   if (dir === undefined) {
-    const fallback = path.resolve(projectRoot(), DEFAULT_MIRROR);
-    return fs.existsSync(fallback) ? fallback : undefined;
+    const fallback = defaultMirror();
+    return fallback !== undefined && fs.existsSync(fallback) ? fallback : undefined;
   }
   const abs = path.resolve(projectRoot(), dir);
   if (!fs.existsSync(abs)) throw new UserError(`data mirror ${abs} (WS_DATA_MIRROR / dataMirror) does not exist`);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_MIRROR, dataMirror, projectRoot, runMode } from "../src/config";
+import { dataMirror, defaultMirror, projectRoot, runMode } from "../src/config";
 import { UserError } from "../src/errors";
 import { withEnv } from "./support/tmp";
 
@@ -22,9 +22,10 @@ describe("config", () => {
     await withEnv({ WS_DATA_MIRROR: "no/such/folder" }, () => assert.throws(() => dataMirror(), /does not exist/));
   });
 
-  it("falls back to the mirror beside the checkout when none is configured, and 'none' turns it off", async () => {
-    const beside = path.resolve(projectRoot(), DEFAULT_MIRROR);
-    await withEnv({ WS_DATA_MIRROR: undefined }, () => assert.equal(dataMirror(), fs.existsSync(beside) ? beside : undefined));
+  it("falls back to workspace.json's mirror where it exists when none is configured, and 'none' turns it off", async () => {
+    const fallback = defaultMirror();
+    assert.ok(fallback, "workspace.json names a default mirror");
+    await withEnv({ WS_DATA_MIRROR: undefined }, () => assert.equal(dataMirror(), fs.existsSync(fallback) ? fallback : undefined));
     await withEnv({ WS_DATA_MIRROR: "none" }, () => assert.equal(dataMirror(), undefined));
   });
 });

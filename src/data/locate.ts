@@ -79,7 +79,7 @@ export async function locateDataset(ds: Dataset, options: LocateOptions = {}): P
     return located(ds, "stand-in", dir);
   }
   const where = tried.map((t) => `  ${t.provenance}: ${t.dir}`).join("\n");
-  const mirrorHint = ds.mirror && !dataMirror() ? "\n(no data mirror is configured, nor one at ../shared/data beside the checkout: set WS_DATA_MIRROR)" : "";
+  const mirrorHint = ds.mirror && !dataMirror() ? "\n(no data mirror is configured, and workspace.json's default is not here: set WS_DATA_MIRROR)" : "";
   throw new UserError(
     `data set ${ds.id} not found: expected ${ds.files.map((f) => f.name).join(", ")} in one of\n${where}${mirrorHint}\nTo obtain it: ${ds.obtain}`,
   );

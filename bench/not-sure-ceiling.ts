@@ -56,9 +56,11 @@ function row(name: string, d: Dump, splits: ReturnType<typeof notSureSplits>, ca
   const test = ensembleView(d.test, 10);
   const labels = splits.test.labels;
   // The notebook's rule: per-class thresholds from calibration (pooled floor), the score kind with the best calibration coverage.
-  const rules = KINDS.map((kind) => SelectivePredictor.calibrate(cal, splits.calibration.labels, 10, calibrationFpr, kind, { pooled: true }));
-  const rule = rules.reduce((a, b) => (coverage(b.decide(cal)) > coverage(a.decide(cal)) ? b : a));
-  const decided = rule.decide(test);
+  const rules = KINDS.map((kind) => {
+    const sp = SelectivePredictor.calibrate(cal, splits.calibration.labels, 10, calibrationFpr, kind, { pooled: true });
+    return { sp, calibrationCoverage: coverage(sp.decide(cal)) };
+  });
+  const decided = rules.reduce((a, b) => (b.calibrationCoverage > a.calibrationCoverage ? b : a)).sp.decide(test);
   const errors = Array.from(test.predicted.keys()).filter((i) => test.predicted[i] !== labels[i]);
   const declined = new Set(rankedBy(test).slice(0, Math.floor((1 - TARGET_COVERAGE) * splits.test.n + 1e-9)));
   const accepted = errors.filter((i) => !declined.has(i));
